@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Every environment variable the service reads, parsed once. A bad value stops the
+ * process at start with a message that names the variable.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().default('.data'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  BASE_URL: z.string().url().optional(),
+  SECURE_COOKIES: z.enum(['true', 'false']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_DATA: z.enum(['true', 'false']).optional(),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  MAIL_PROVIDER: z.enum(['mailbox', 'smtp', 'notify']).default('mailbox'),
+  MAIL_FROM: z.string().default('Front Door <no-reply@front-door.localhost>'),
+  SMTP_URL: z.string().refine((v) => /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://').optional(),
+  NOTIFY_API_KEY: z.string().min(10).optional(),
+  NOTIFY_BASE_URL: z.string().url().default('https://api.notifications.service.gov.uk'),
+  NOTIFY_CALLBACK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  RUN_WORKER: z.enum(['true', 'false']).default('true'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Undefined means: run the embedded engine. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  sessionSecret: string;
+  baseUrl: string;
+  secureCookies: boolean;
+  logLevel: string;
+  loadDemoData: boolean;
+  dbPoolSize: number;
+  mail: {
+    provider: 'mailbox' | 'smtp' | 'notify';
+    from: string;
+    smtpUrl: string | undefined;
+    notifyApiKey: string | undefined;
+    notifyBaseUrl: string;
+    notifyCallbackToken: string | undefined;
+  };
+  /** Whether this process also runs the job worker (sending emails). `npm run worker` runs one on its own. */
+  runWorker: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Front Door cannot start: the environment has bad values:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const embedded = !e.DATABASE_URL;
+  if (!embedded && e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError('Front Door cannot start: SESSION_SECRET must be set in production.');
+  }
+  if (e.MAIL_PROVIDER === 'smtp' && !e.SMTP_URL) throw new ConfigError('Front Door cannot start: MAIL_PROVIDER=smtp needs SMTP_URL.');
+  if (e.MAIL_PROVIDER === 'notify' && !e.NOTIFY_API_KEY) throw new ConfigError('Front Door cannot start: MAIL_PROVIDER=notify needs NOTIFY_API_KEY.');
+  const sessionSecret = e.SESSION_SECRET ?? localSecret(dataDir);
+  const baseUrl = e.BASE_URL ?? `http://localhost:${e.PORT}`;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    sessionSecret,
+    baseUrl,
+    // Secure cookies are only sent over HTTPS, so they are on wherever the service is served over
+    // HTTPS (production, or a BASE_URL that says so) and off for the local http:// demo.
+    secureCookies: e.SECURE_COOKIES ? e.SECURE_COOKIES === 'true' : e.NODE_ENV === 'production' || baseUrl.startsWith('https://'),
+    logLevel: e.LOG_LEVEL,
+    loadDemoData: e.DEMO_DATA ? e.DEMO_DATA === 'true' : embedded,
+    dbPoolSize: e.DB_POOL_SIZE,
+    mail: {
+      provider: e.MAIL_PROVIDER,
+      from: e.MAIL_FROM,
+      smtpUrl: e.SMTP_URL,
+      notifyApiKey: e.NOTIFY_API_KEY,
+      notifyBaseUrl: e.NOTIFY_BASE_URL,
+      notifyCallbackToken: e.NOTIFY_CALLBACK_TOKEN,
+    },
+    runWorker: e.RUN_WORKER === 'true',
+  };
+}
+
+/** For the embedded demo only: a random secret kept beside the data so sessions survive restarts. */
+function localSecret(dataDir: string): string {
+  const file = join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,178 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../platform/db/database.js';
+import type { Person } from '../../platform/db/schema.js';
+import type { PersonRecord } from '../../domain/person-rules.js';
+
+export interface SearchCriteria {
+  name: string | null;
+  dob: string | null;
+  dobSwapped: string | null;
+  ageYears: number | null;
+  postcode: string | null;
+  postcodeSector: string | null;
+  nhsNumber: string | null;
+  today: string;
+}
+
+export interface SearchRow extends Person {
+  name_score: number;
+}
+
+export interface ChronologyRow {
+  conversation_id: string;
+  reference: string;
+  started_at: Date;
+  service: string;
+  status: string;
+  current_version: number;
+  caller_name: string | null;
+  caller_agency_code: string | null;
+  caller_agency_other: string | null;
+  caller_type: string | null;
+  concern_categories: string[];
+  worker_name: string;
+  person_id: string;
+  given_name: string | null;
+  family_name: string | null;
+  expected_date_of_birth: string | null;
+  outcome_code: string | null;
+  level_code: string | null;
+}
+
+export class PeopleRepository {
+  /**
+   * Candidates for a worker's search: any person matching on NHS number, date of birth
+   * (or with day and month swapped), postcode or a similar name. Every branch is an
+   * indexed lookup; ranking happens in the service.
+   */
+  async search(db: Executor, authorityId: string, c: SearchCriteria, limit = 50): Promise<SearchRow[]> {
+    const q = c.name ?? '';
+    return db
+      .selectFrom('persons')
+      .selectAll()
+      .select(sql<number>`case when ${q} = '' then 0 else greatest(similarity(name_search, ${q}), word_similarity(${q}, name_search)) end`.as('name_score'))
+      .where('authority_id', '=', authorityId)
+      .where((eb) => {
+        const ors = [];
+        if (c.nhsNumber) ors.push(eb('nhs_number', '=', c.nhsNumber));
+        if (c.dob) ors.push(eb('date_of_birth', '=', c.dob));
+        if (c.dobSwapped) ors.push(eb('date_of_birth', '=', c.dobSwapped));
+        if (c.postcode) ors.push(eb('postcode', '=', c.postcode));
+        if (q) ors.push(sql<boolean>`${q} <% name_search`, sql<boolean>`name_search % ${q}`);
+        return ors.length ? eb.or(ors) : sql<boolean>`false`;
+      })
+      .orderBy('name_score', 'desc')
+      .limit(limit)
+      .execute() as Promise<SearchRow[]>;
+  }
+
+  findById(db: Executor, authorityId: string, id: string): Promise<Person | undefined> {
+    return db.selectFrom('persons').selectAll().where('id', '=', id).where('authority_id', '=', authorityId).executeTakeFirst();
+  }
+
+  aliases(db: Executor, personId: string) {
+    return db.selectFrom('person_aliases').selectAll().where('person_id', '=', personId).orderBy('created_at').execute();
+  }
+
+  async insert(
+    db: Executor,
+    row: PersonRecord & { id: string; authority_id: string; household_id: string | null; created_by: string | null; name_search: string },
+  ): Promise<void> {
+    await db.insertInto('persons').values(row).execute();
+  }
+
+  async insertAlias(db: Executor, personId: string, id: string, alias: { given_name: string | null; family_name: string | null }) {
+    await db.insertInto('person_aliases').values({ id, person_id: personId, ...alias }).execute();
+  }
+
+  /** Optimistic update: returns false when someone else changed the record first. */
+  async update(db: Executor, authorityId: string, id: string, expectedVersion: number, row: PersonRecord & { name_search: string }, now: Date) {
+    const res = await db
+      .updateTable('persons')
+      .set({ ...row, updated_at: now, version: sql`version + 1` })
+      .where('id', '=', id)
+      .where('authority_id', '=', authorityId)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async createHousehold(db: Executor, id: string, authorityId: string) {
+    await db.insertInto('households').values({ id, authority_id: authorityId }).execute();
+  }
+
+  async setHousehold(db: Executor, personId: string, householdId: string) {
+    await db.updateTable('persons').set({ household_id: householdId }).where('id', '=', personId).execute();
+  }
+
+  /** The people related to a person, in either direction, as seen from that person. */
+  async family(db: Executor, authorityId: string, personId: string) {
+    // Outward: rows where this person is the subject ("Ann is the mother of <person>"); inward: the reverse.
+    const links = (direction: 'outward' | 'inward') => {
+      const [self, other] = direction === 'outward' ? (['r.person_id', 'r.related_person_id'] as const) : (['r.related_person_id', 'r.person_id'] as const);
+      return db
+        .selectFrom('relationships as r')
+        .innerJoin('persons as p', 'p.id', other)
+        .select([
+          'p.id', 'p.given_name', 'p.family_name', 'p.date_of_birth', 'p.expected_date_of_birth', 'p.household_id',
+          'r.relationship_type', 'r.lives_with_child', sql<string>`${direction}`.as('direction'),
+        ])
+        .where(self, '=', personId)
+        .where('r.authority_id', '=', authorityId);
+    };
+    return links('outward').unionAll(links('inward')).execute();
+  }
+
+  async addRelationship(
+    db: Executor,
+    row: { id: string; authority_id: string; person_id: string; related_person_id: string; relationship_type: string; lives_with_child: boolean; created_by: string | null },
+  ) {
+    await db
+      .insertInto('relationships')
+      .values(row)
+      .onConflict((oc) => oc.columns(['person_id', 'related_person_id']).doUpdateSet({ relationship_type: row.relationship_type, lives_with_child: row.lives_with_child }))
+      .execute();
+  }
+
+  /** The child and everyone in their household or family network, whose conversations make up the chronology. */
+  async householdIds(db: Executor, authorityId: string, person: Person): Promise<string[]> {
+    // A union of four indexed lookups: an OR across them would make PostgreSQL scan every person.
+    const rows = await db
+      .selectFrom('persons')
+      .select('id')
+      .where('id', '=', person.id)
+      .$if(!!person.household_id, (q) =>
+        q.union(db.selectFrom('persons').select('id').where('household_id', '=', person.household_id!).where('authority_id', '=', authorityId)),
+      )
+      .union(db.selectFrom('relationships').select('related_person_id as id').where('person_id', '=', person.id).where('authority_id', '=', authorityId))
+      .union(db.selectFrom('relationships').select('person_id as id').where('related_person_id', '=', person.id).where('authority_id', '=', authorityId))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Completed conversations (their current version) about any of the given people, newest first. */
+  chronology(db: Executor, authorityId: string, personIds: string[]): Promise<ChronologyRow[]> {
+    if (personIds.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom('conversation_children as cc')
+      .innerJoin('conversations as c', (j) => j.onRef('c.id', '=', 'cc.conversation_id').onRef('c.current_version', '=', 'cc.version'))
+      .innerJoin('conversation_versions as cv', (j) => j.onRef('cv.conversation_id', '=', 'c.id').onRef('cv.version', '=', 'c.current_version'))
+      .innerJoin('persons as p', 'p.id', 'cc.person_id')
+      .innerJoin('users as u', 'u.id', 'c.worker_id')
+      .select([
+        'c.id as conversation_id', 'c.reference', 'c.started_at', 'c.service', 'c.status', 'c.current_version',
+        'cv.caller_name', 'cv.caller_agency_code', 'cv.caller_agency_other', 'cv.caller_type', 'cv.concern_categories',
+        'u.display_name as worker_name',
+        'cc.person_id', 'p.given_name', 'p.family_name', 'p.expected_date_of_birth', 'cc.outcome_code', 'cc.level_code',
+      ])
+      .where('cc.person_id', 'in', personIds)
+      // Redundant with the join, but lets the planner fetch just these people by key.
+      .where('p.id', 'in', personIds)
+      .where('c.authority_id', '=', authorityId)
+      .where('c.status', '=', 'completed')
+      .orderBy('c.started_at', 'desc')
+      .orderBy('cc.conversation_id')
+      .orderBy('cc.position')
+      .execute() as Promise<ChronologyRow[]>;
+  }
+}

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Tx } from '../../platform/db/database.js';
+import type { Person } from '../../platform/db/schema.js';
+import type { Principal } from '../../platform/auth/roles.js';
+import { recordAudit, type AuditContext } from '../../platform/audit.js';
+import type { Clock } from '../../platform/context.js';
+import type { AuthorityProfiles } from '../../platform/authorities.js';
+import { PeopleRepository, type ChronologyRow, type SearchCriteria } from './people.repository.js';
+import { validatePerson, type FieldError, type PersonForm, type PersonRecord } from '../../domain/person-rules.js';
+import { nameSearchText, foldName, displayName } from '../../domain/names.js';
+import { parseDateParts, todayInLondon, ageInYears } from '../../domain/dates.js';
+import { normaliseNhsNumber, isValidNhsNumber } from '../../domain/nhs-number.js';
+import { normalisePostcode, isValidPostcode, postcodeParts } from '../../domain/postcode.js';
+import { evaluateAccumulation, type AccumulationFlag } from '../../domain/accumulation.js';
+import { isCodeIn, RELATIONSHIP_TYPES } from '../../domain/codes.js';
+import { HttpError, notFound } from '../../platform/http/errors.js';
+
+export interface SearchInput {
+  name: string;
+  dobDay: string;
+  dobMonth: string;
+  dobYear: string;
+  age: string;
+  postcode: string;
+  nhsNumber: string;
+}
+
+export interface SearchResult {
+  person: Person;
+  age: number | null;
+  reasons: string[];
+  score: number;
+}
+
+export interface ChronologyEntry {
+  conversationId: string;
+  reference: string;
+  startedAt: Date;
+  service: string;
+  callerName: string | null;
+  callerAgency: string;
+  callerType: string | null;
+  concernCategories: string[];
+  workerName: string;
+  children: { personId: string; name: string; outcomeCode: string | null; levelCode: string | null }[];
+  aboutThisChild: boolean;
+}
+
+export class PeopleService {
+  readonly repo = new PeopleRepository();
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly profiles: AuthorityProfiles,
+  ) {}
+
+  parseSearch(input: SearchInput): { ok: true; criteria: SearchCriteria } | { ok: false; errors: FieldError[] } {
+    const errors: FieldError[] = [];
+    const today = todayInLondon(this.clock.now());
+    const name = foldName(input.name) || null;
+    let dob: string | null = null;
+    let dobSwapped: string | null = null;
+    if ([input.dobDay, input.dobMonth, input.dobYear].some((p) => p.trim())) {
+      const r = parseDateParts({ day: input.dobDay, month: input.dobMonth, year: input.dobYear }, { label: 'date of birth', mustBePast: true, allowToday: true, today });
+      if (r.ok) {
+        dob = r.date;
+        const [y, m, d] = r.date.split('-');
+        // Callers often give the day and month the other way round.
+        if (Number(d) <= 12 && d !== m) dobSwapped = `${y}-${d}-${m}`;
+      } else errors.push({ field: `dob-${r.field === 'all' ? 'day' : r.field}`, message: r.message });
+    }
+    let ageYears: number | null = null;
+    if (input.age.trim()) {
+      const n = Number(input.age.trim());
+      if (!Number.isInteger(n) || n < 0 || n > 25) errors.push({ field: 'age', message: 'Age must be a whole number of years between 0 and 25' });
+      else ageYears = n;
+    }
+    let postcode: string | null = null;
+    let postcodeSector: string | null = null;
+    if (input.postcode.trim()) {
+      if (!isValidPostcode(input.postcode)) errors.push({ field: 'postcode', message: 'Enter a real postcode, like NR1 2DH' });
+      else {
+        postcode = normalisePostcode(input.postcode);
+        postcodeSector = postcode ? postcodeParts(postcode)?.sector ?? null : null;
+      }
+    }
+    let nhsNumber: string | null = null;
+    if (input.nhsNumber.trim()) {
+      nhsNumber = normaliseNhsNumber(input.nhsNumber);
+      if (!nhsNumber || !isValidNhsNumber(nhsNumber)) {
+        errors.push({ field: 'nhs-number', message: 'Enter a valid NHS number, like 943 476 5919' });
+        nhsNumber = null;
+      }
+    }
+    if (errors.length === 0 && !name && !dob && !postcode && !nhsNumber) {
+      errors.push({ field: 'name', message: 'Enter a name, date of birth, postcode or NHS number to search for' });
+    }
+    if (errors.length) return { ok: false, errors };
+    return { ok: true, criteria: { name, dob, dobSwapped, ageYears, postcode, postcodeSector, nhsNumber, today } };
+  }
+
+  async search(principal: Principal, criteria: SearchCriteria, audit: AuditContext): Promise<SearchResult[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await this.repo.search(tx, principal.authorityId, criteria);
+      const results = rows
+        .map((p) => rank(p, p.name_score, criteria))
+        .filter((r) => r.score > 0)
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 25);
+      const used = Object.fromEntries(
+        Object.entries({ name: criteria.name, dob: criteria.dob, age: criteria.ageYears?.toString() ?? null, postcode: criteria.postcode, nhsNumber: criteria.nhsNumber })
+          .filter(([, v]) => v) as [string, string][],
+      );
+      await recordAudit(tx, audit, { action: 'person.searched', personIds: [], details: { criteria: used, results: results.length } });
+      return results;
+    });
+  }
+
+  /** The child's record page: details, family and chronology, read and audited in one transaction. */
+  async record(principal: Principal, id: string, audit: AuditContext) {
+    return this.db.transaction().execute(async (tx) => ({ ...(await this.viewIn(tx, principal, id, audit)), ...(await this.chronologyIn(tx, principal, id, audit)) }));
+  }
+
+  /** Reads a person for display; the read is audited in the same transaction. */
+  async view(principal: Principal, id: string, audit: AuditContext) {
+    return this.db.transaction().execute((tx) => this.viewIn(tx, principal, id, audit));
+  }
+
+  private async viewIn(tx: Tx, principal: Principal, id: string, audit: AuditContext) {
+    const person = await this.repo.findById(tx, principal.authorityId, id);
+    if (!person) throw notFound('child or person');
+    const aliases = await this.repo.aliases(tx, id);
+    const links = await this.repo.family(tx, principal.authorityId, id);
+    // Symmetric links (brothers and sisters) are stored both ways: show each person once.
+    const outward = new Set(links.filter((l) => l.direction === 'outward').map((l) => l.id));
+    const family = links.filter((l) => l.direction === 'outward' || !outward.has(l.id));
+    await recordAudit(tx, audit, { action: 'person.viewed', personId: id });
+    return { person, aliases, family };
+  }
+
+  async get(principal: Principal, id: string): Promise<Person> {
+    const person = await this.repo.findById(this.db, principal.authorityId, id);
+    if (!person) throw notFound('child or person');
+    return person;
+  }
+
+  async create(
+    principal: Principal,
+    form: PersonForm,
+    audit: AuditContext,
+    opts: { householdOf?: string } = {},
+  ): Promise<{ ok: true; id: string } | { ok: false; errors: FieldError[] }> {
+    const v = validatePerson(form, todayInLondon(this.clock.now()));
+    if (!v.ok) return v;
+    const id = randomUUID();
+    await this.db.transaction().execute(async (tx) => {
+      let householdId: string | null = null;
+      if (opts.householdOf) {
+        const other = await this.repo.findById(tx, principal.authorityId, opts.householdOf);
+        if (!other) throw notFound('child or person');
+        householdId = other.household_id;
+      }
+      if (!householdId) {
+        householdId = randomUUID();
+        await this.repo.createHousehold(tx, householdId, principal.authorityId);
+        if (opts.householdOf) await this.repo.setHousehold(tx, opts.householdOf, householdId);
+      }
+      await this.repo.insert(tx, {
+        ...v.person,
+        id,
+        authority_id: principal.authorityId,
+        household_id: householdId,
+        created_by: actorUserId(principal),
+        name_search: nameSearchText(v.person, v.alias ? [v.alias] : []),
+      });
+      if (v.alias) await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
+      await recordAudit(tx, audit, { action: 'person.created', personId: id });
+    });
+    return { ok: true, id };
+  }
+
+  async update(
+    principal: Principal,
+    id: string,
+    expectedVersion: number,
+    form: PersonForm,
+    audit: AuditContext,
+  ): Promise<{ ok: true } | { ok: false; errors: FieldError[] }> {
+    const v = validatePerson(form, todayInLondon(this.clock.now()));
+    if (!v.ok) return v;
+    return this.db.transaction().execute(async (tx) => {
+      const before = await this.repo.findById(tx, principal.authorityId, id);
+      if (!before) throw notFound('child or person');
+      const aliases = await this.repo.aliases(tx, id);
+      if (v.alias && !aliases.some((a) => a.given_name === v.alias!.given_name && a.family_name === v.alias!.family_name)) {
+        await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
+        aliases.push({ id: '', person_id: id, created_at: new Date(), ...v.alias });
+      }
+      const ok = await this.repo.update(tx, principal.authorityId, id, expectedVersion, { ...v.person, name_search: nameSearchText(v.person, aliases) }, this.clock.now());
+      if (!ok) {
+        return { ok: false as const, errors: [{ field: 'given-name', message: 'Someone else changed these details while you were editing. Your changes have not been saved: check the record and make them again' }] };
+      }
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const [k, to] of Object.entries(v.person) as [keyof PersonRecord, unknown][]) {
+        const from = before[k];
+        if (JSON.stringify(from) !== JSON.stringify(to)) changes[k] = { from, to };
+      }
+      if (v.alias) changes.alias = { from: null, to: v.alias };
+      await recordAudit(tx, audit, { action: 'person.updated', personId: id, changes });
+      return { ok: true as const };
+    });
+  }
+
+  async addRelationship(
+    principal: Principal,
+    childId: string,
+    input: { relatedPersonId: string; relationshipType: string; livesWithChild: boolean },
+    audit: AuditContext,
+  ): Promise<void> {
+    if (!isCodeIn(RELATIONSHIP_TYPES, input.relationshipType)) throw new HttpError(400, 'Select a relationship', 'Choose how the person is related to the child.');
+    if (childId === input.relatedPersonId) throw new HttpError(400, 'A person cannot be related to themselves', 'Choose somebody else.');
+    await this.db.transaction().execute(async (tx) => {
+      const [child, related] = await Promise.all([
+        this.repo.findById(tx, principal.authorityId, childId),
+        this.repo.findById(tx, principal.authorityId, input.relatedPersonId),
+      ]);
+      if (!child || !related) throw notFound('child or person');
+      await this.repo.addRelationship(tx, {
+        id: randomUUID(),
+        authority_id: principal.authorityId,
+        person_id: childId,
+        related_person_id: input.relatedPersonId,
+        relationship_type: input.relationshipType,
+        lives_with_child: input.livesWithChild,
+        created_by: actorUserId(principal),
+      });
+      // Brothers and sisters are each other's: record the other direction too.
+      if (['sibling', 'half-sibling', 'step-sibling'].includes(input.relationshipType)) {
+        await this.repo.addRelationship(tx, {
+          id: randomUUID(),
+          authority_id: principal.authorityId,
+          person_id: input.relatedPersonId,
+          related_person_id: childId,
+          relationship_type: input.relationshipType,
+          lives_with_child: input.livesWithChild,
+          created_by: actorUserId(principal),
+        });
+      }
+      if (input.livesWithChild && child.household_id && !related.household_id) {
+        await this.repo.setHousehold(tx, related.id, child.household_id);
+      }
+      await recordAudit(tx, audit, { action: 'relationship.added', personId: childId, details: { relatedPersonId: related.id, relationshipType: input.relationshipType } });
+    });
+  }
+
+  /**
+   * Every completed conversation about the child and their household, newest first, and the
+   * accumulation rules from the authority profile that fire on the child's own history.
+   */
+  async chronology(principal: Principal, id: string, audit: AuditContext | null) {
+    return this.db.transaction().execute((tx) => this.chronologyIn(tx, principal, id, audit));
+  }
+
+  private async chronologyIn(tx: Tx, principal: Principal, id: string, audit: AuditContext | null) {
+    const profile = this.profiles.get(principal.authorityId);
+    const person = await this.repo.findById(tx, principal.authorityId, id);
+    if (!person) throw notFound('child or person');
+    const ids = await this.repo.householdIds(tx, principal.authorityId, person);
+    const rows = await this.repo.chronology(tx, principal.authorityId, ids);
+    if (audit) await recordAudit(tx, audit, { action: 'chronology.viewed', personId: id });
+    const entries = groupChronology(rows, id, profile.agencies);
+    const own = rows.filter((r) => r.person_id === id).map((r) => ({ id: r.conversation_id, occurredAt: r.started_at, outcomeCode: r.outcome_code ?? '' }));
+    const flags: AccumulationFlag[] = evaluateAccumulation(own, this.clock.now(), profile.accumulationRules, {
+      outcomeLabels: Object.fromEntries(profile.outcomes.map((o) => [o.code, o.label])),
+    });
+    return { person, entries, flags };
+  }
+}
+
+export function groupChronology(rows: ChronologyRow[], childId: string, agencies: { code: string; label: string }[]): ChronologyEntry[] {
+  const byId = new Map<string, ChronologyEntry>();
+  for (const r of rows) {
+    let e = byId.get(r.conversation_id);
+    if (!e) {
+      e = {
+        conversationId: r.conversation_id,
+        reference: r.reference,
+        startedAt: r.started_at,
+        service: r.service,
+        callerName: r.caller_name,
+        callerAgency: r.caller_agency_code === 'other' ? (r.caller_agency_other ?? 'Other') : (agencies.find((a) => a.code === r.caller_agency_code)?.label ?? ''),
+        callerType: r.caller_type,
+        concernCategories: r.concern_categories,
+        workerName: r.worker_name,
+        children: [],
+        aboutThisChild: false,
+      };
+      byId.set(r.conversation_id, e);
+    }
+    e.children.push({ personId: r.person_id, name: displayName(r), outcomeCode: r.outcome_code, levelCode: r.level_code });
+    if (r.person_id === childId) e.aboutThisChild = true;
+  }
+  return [...byId.values()];
+}
+
+function rank(person: Person, nameScore: number, c: SearchCriteria): SearchResult {
+  const reasons: string[] = [];
+  let score = 0;
+  if (c.nhsNumber && person.nhs_number === c.nhsNumber) {
+    score += 100;
+    reasons.push('NHS number matches');
+  }
+  if (c.dob && person.date_of_birth === c.dob) {
+    score += 40;
+    reasons.push('Date of birth matches');
+  } else if (c.dobSwapped && person.date_of_birth === c.dobSwapped) {
+    score += 25;
+    reasons.push('Date of birth matches with day and month swapped');
+  }
+  const age = person.date_of_birth ? ageInYears(person.date_of_birth, c.today) : null;
+  if (c.ageYears !== null && age !== null && Math.abs(age - c.ageYears) <= 1) {
+    score += 10;
+    reasons.push(age === c.ageYears ? 'Age matches' : 'Age within a year');
+  }
+  if (c.postcode && person.postcode === c.postcode) {
+    score += 20;
+    reasons.push('Postcode matches');
+  } else if (c.postcodeSector && person.postcode && postcodeParts(person.postcode)?.sector === c.postcodeSector) {
+    score += 8;
+    reasons.push('Same postcode area');
+  }
+  if (c.name && nameScore >= 0.3) {
+    score += Math.round(nameScore * 60);
+    reasons.push(nameScore >= 0.95 ? 'Name matches' : 'Name is similar');
+  }
+  // The search is for a child: adults (parents, carers) stay in the list, below children.
+  if (age !== null && age >= 18 && score > 0) score = Math.max(1, score - 15);
+  return { person, age, reasons, score };
+}
+
+/** Rows record the staff member who made them; an integration's changes are attributed in the audit log instead. */
+function actorUserId(principal: Principal): string | null {
+  return principal.kind === 'user' ? principal.id : null;
+}

@@ -1,0 +1,102 @@
+/**
+ * The composition root: configuration, database, authority profiles and the web app are
+ * built here, in one readable place.
+ */
+import { existsSync } from 'node:fs';
+import { sql } from 'kysely';
+import { join } from 'node:path';
+import { loadConfig, ConfigError } from './config.js';
+import { openDatabase } from './platform/db/database.js';
+import { startEmbeddedEngine, type EmbeddedEngine } from './platform/db/embedded.js';
+import { migrate } from './platform/db/migrate.js';
+import { readAuthorityProfiles, syncAuthorityProfiles, AuthorityProfiles } from './platform/authorities.js';
+import { loadWorkingCalendar, systemClock, type AppContext } from './platform/context.js';
+import { createServer } from './server.js';
+import { loadDemoData, demoUsers, DEMO_PASSWORD } from './features/demo/demo-data.js';
+import { buildAssets, generatedDir } from '../scripts/build-assets.js';
+import { PgSessionStore } from './platform/auth/session-store.js';
+import { Jobs } from './platform/jobs.js';
+import { createMailer } from './platform/mail/index.js';
+import { startWrittenRecordWorker } from './features/written-records/worker.js';
+
+async function main() {
+  const startedAt = Date.now();
+  const config = loadConfig();
+  if (!existsSync(join(generatedDir, 'app.css'))) buildAssets();
+
+  let engine: EmbeddedEngine | null = null;
+  let url = config.databaseUrl;
+  if (!url) {
+    engine = await startEmbeddedEngine(join(config.dataDir, 'pglite'));
+    url = engine.url;
+  }
+  // On the embedded engine every query goes through one connection: PGlite runs one query at a time
+  // anyway, and pglite-socket can leave clients waiting forever when many connections are busy at
+  // once (ADR 0003).
+  const handle = openDatabase({ url, poolSize: engine ? 1 : config.dbPoolSize });
+  await migrate(handle.db);
+  const profileList = readAuthorityProfiles();
+  await syncAuthorityProfiles(handle.db, profileList);
+  const profiles = new AuthorityProfiles(profileList);
+  const calendar = loadWorkingCalendar();
+
+  let demo: Awaited<ReturnType<typeof loadDemoData>> | null = null;
+  if (config.loadDemoData) {
+    demo = await loadDemoData(handle.db, { profiles: profileList, now: new Date(), calendar });
+  }
+
+  if (engine) {
+    // The embedded engine has no autovacuum: refresh planner statistics so queries use their indexes.
+    await sql`analyze`.execute(handle.db);
+  }
+
+  const jobs = new Jobs({ url, schema: 'pgboss', poolSize: engine ? 1 : 4 });
+  await jobs.start();
+  const mailer = createMailer(config, handle.db, systemClock);
+  const ctx: AppContext = { config, db: handle.db, profiles, calendar, clock: systemClock, jobs, mailer };
+  if (config.runWorker) await startWrittenRecordWorker(ctx);
+  const app = await createServer(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const sessions = new PgSessionStore(handle.db, 0);
+  const pruner = setInterval(() => void sessions.prune().catch(() => {}), 15 * 60_000);
+  pruner.unref();
+
+  const lines = [
+    '',
+    `Front Door is running at http://localhost:${port}`,
+    `  email: ${config.mail.provider === 'mailbox' ? `local mailbox (sign in and open /mailbox)` : config.mail.provider}${config.runWorker ? '' : ' (no worker in this process: run npm run worker)'}`,
+    `  database: ${engine ? `embedded (PGlite, data in ${join(config.dataDir, 'pglite')})` : 'PostgreSQL from DATABASE_URL'}`,
+    `  ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${demo?.loaded ? ' (first run: demo data loaded)' : ''}`,
+  ];
+  if (config.loadDemoData) {
+    lines.push('', `Demo sign-ins (password for all: ${DEMO_PASSWORD})`);
+    for (const u of demoUsers(profileList)) lines.push(`  ${u.email.padEnd(36)} ${u.role.padEnd(22)} ${u.authorityId}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close();
+    await jobs.stop();
+    await mailer.close?.();
+    await handle.close();
+    await engine?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(err.message + '\n');
+  } else {
+    process.stderr.write(`Front Door could not start: ${(err as Error)?.message ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

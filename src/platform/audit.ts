@@ -1,0 +1,81 @@
+import type { Executor } from './db/database.js';
+import type { Principal } from './auth/roles.js';
+
+/**
+ * What can be audited. Each event is written in the same transaction as the action or
+ * read it describes, so an action without its audit entry cannot happen.
+ */
+export type AuditEvent =
+  | { action: 'person.viewed'; personId: string }
+  | { action: 'person.created'; personId: string; details?: Record<string, unknown> }
+  | { action: 'person.updated'; personId: string; changes: Record<string, { from: unknown; to: unknown }> }
+  | { action: 'person.searched'; personIds: string[]; details: { criteria: Record<string, string>; results: number } }
+  | { action: 'relationship.added'; personId: string; details: { relatedPersonId: string; relationshipType: string } }
+  | { action: 'chronology.viewed'; personId: string }
+  | { action: 'conversation.created'; conversationId: string; personIds: string[] }
+  | { action: 'conversation.draft-saved'; conversationId: string; personIds: string[]; details: { section: string; version: number } }
+  | { action: 'conversation.viewed'; conversationId: string; personIds: string[] }
+  | { action: 'conversation.completed'; conversationId: string; personIds: string[]; details: { version: number } }
+  | { action: 'conversation.amendment-started'; conversationId: string; personIds: string[]; details: { version: number; reason: string } }
+  | { action: 'conversation.child-added'; conversationId: string; personIds: string[] }
+  | { action: 'conversation.child-removed'; conversationId: string; personIds: string[] }
+  | { action: 'written-record.requested'; conversationId: string; personIds: string[]; details: { reason: string } }
+  | { action: 'written-record.previewed'; conversationId: string; personIds: string[] }
+  | { action: 'decision.recorded'; conversationId: string; personIds: string[]; details: { decisionCode: string } }
+  | { action: 'audit-trail.viewed'; personId: string }
+  | { action: 'user.signed-in'; userId: string }
+  | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
+  | { action: 'user.signed-out'; userId: string };
+
+export interface AuditContext {
+  principal: Principal | null;
+  ip: string | null;
+  requestId: string | null;
+}
+
+const ENTITY: Record<string, string> = {
+  person: 'person',
+  relationship: 'person',
+  chronology: 'person',
+  conversation: 'conversation',
+  decision: 'conversation',
+  'written-record': 'conversation',
+  'audit-trail': 'person',
+  user: 'user',
+};
+
+export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditEvent): Promise<void> {
+  const entityType = ENTITY[event.action.split('.')[0]!] ?? 'other';
+  const base = {
+    authority_id: ctx.principal?.authorityId ?? null,
+    actor_user_id: ctx.principal?.kind === 'user' ? ctx.principal.id : null,
+    actor_service_account_id: ctx.principal?.kind === 'service-account' ? ctx.principal.id : null,
+    actor_role: ctx.principal?.role ?? null,
+    action: event.action,
+    ip: ctx.ip,
+    request_id: ctx.requestId,
+  };
+  const details = 'details' in event && event.details ? { ...event.details } : {};
+  if ('changes' in event) Object.assign(details, { changes: event.changes });
+
+  const conversationId = 'conversationId' in event ? event.conversationId : null;
+  let personIds: (string | null)[] = [null];
+  if ('personId' in event) personIds = [event.personId];
+  if ('personIds' in event) personIds = event.personIds.length ? event.personIds : [null];
+  const entityId =
+    conversationId ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
+
+  await db
+    .insertInto('audit_events')
+    .values(
+      personIds.map((personId) => ({
+        ...base,
+        entity_type: entityType,
+        entity_id: entityId,
+        person_id: personId,
+        conversation_id: conversationId,
+        details: JSON.stringify(details),
+      })),
+    )
+    .execute();
+}

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.js';
+import type { Database } from './db/database.js';
+import type { AuthorityProfiles } from './authorities.js';
+import type { Jobs } from './jobs.js';
+import type { Mailer } from './mail/mailer.js';
+import { createWorkingCalendar, loadEnglandAndWalesHolidays, type WorkingCalendar } from '../domain/working-days.js';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What every feature is given: built once in main.ts (or by the test harness). */
+export interface AppContext {
+  config: Config;
+  db: Database;
+  profiles: AuthorityProfiles;
+  calendar: WorkingCalendar;
+  clock: Clock;
+  /** Durable jobs (pg-boss) on the same database. */
+  jobs: Jobs;
+  mailer: Mailer;
+}
+
+const holidaysFile = fileURLToPath(new URL('../../config/calendar/bank-holidays.json', import.meta.url));
+
+export function loadWorkingCalendar(file = holidaysFile): WorkingCalendar {
+  const holidays = loadEnglandAndWalesHolidays(JSON.parse(readFileSync(file, 'utf8')));
+  const lastYear = holidays[holidays.length - 1]!.slice(0, 4);
+  return createWorkingCalendar(holidays, { coverageEnd: `${lastYear}-12-31` });
+}

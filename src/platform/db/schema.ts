@@ -1,0 +1,320 @@
+/** Kysely table types, written to match migrations/*.sql. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export interface AuthoritiesTable {
+  id: string;
+  name: string;
+  profile: Json;
+  profile_hash: string;
+  loaded_at: DefaultedTimestamp;
+}
+
+export interface TeamsTable {
+  id: string;
+  authority_id: string;
+  name: string;
+}
+
+export interface UsersTable {
+  id: string;
+  authority_id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  agency_code: string | null;
+  team_id: string | null;
+  job_title: string | null;
+  phone: string | null;
+  password_hash: string | null;
+  failed_sign_ins: Generated<number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  last_sign_in_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  authority_id: string;
+  name: string;
+  role: string;
+  agency_code: string | null;
+  token_hash: string;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  data: Json<Record<string, unknown>>;
+  user_id: string | null;
+  expires_at: Timestamp;
+  created_at: DefaultedTimestamp;
+}
+
+export interface HouseholdsTable {
+  id: string;
+  authority_id: string;
+  created_at: DefaultedTimestamp;
+}
+
+export interface PersonsTable {
+  id: string;
+  authority_id: string;
+  household_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  name_search: Generated<string>;
+  date_of_birth: string | null;
+  expected_date_of_birth: string | null;
+  sex: Generated<string>;
+  ethnicity: string | null;
+  nhs_number: string | null;
+  upn: string | null;
+  address_line_1: string | null;
+  address_line_2: string | null;
+  town: string | null;
+  postcode: string | null;
+  school_setting: string | null;
+  gp_practice: string | null;
+  first_language: string | null;
+  interpreter_needed: boolean | null;
+  disability_codes: Generated<string[]>;
+  created_at: DefaultedTimestamp;
+  created_by: string | null;
+  updated_at: DefaultedTimestamp;
+  version: Generated<number>;
+}
+
+export interface PersonAliasesTable {
+  id: string;
+  person_id: string;
+  given_name: string | null;
+  family_name: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface RelationshipsTable {
+  id: string;
+  authority_id: string;
+  person_id: string;
+  related_person_id: string;
+  relationship_type: string;
+  lives_with_child: boolean;
+  notes: string | null;
+  created_at: DefaultedTimestamp;
+  created_by: string | null;
+}
+
+export interface ConversationsTable {
+  id: string;
+  authority_id: string;
+  reference: string;
+  status: 'draft' | 'completed';
+  current_version: Generated<number>;
+  service: Generated<'cads' | 'edt'>;
+  worker_id: string;
+  team_id: string | null;
+  started_at: Timestamp;
+  completed_at: Timestamp | null;
+  decision_due_at: Timestamp | null;
+  lock_version: Generated<number>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface ConversationVersionsTable {
+  conversation_id: string;
+  version: number;
+  status: 'draft' | 'completed';
+  amendment_reason: string | null;
+  caller_name: string | null;
+  caller_role: string | null;
+  caller_agency_code: string | null;
+  caller_agency_other: string | null;
+  caller_phone: string | null;
+  caller_email: string | null;
+  caller_type: 'professional' | 'public' | null;
+  concern_categories: Generated<string[]>;
+  concern_detail: string | null;
+  immediacy: string | null;
+  support_to_date: string | null;
+  parents_informed: 'yes' | 'no' | null;
+  consent_given: 'yes' | 'no' | null;
+  consent_reason_codes: Generated<string[]>;
+  consent_reason_detail: string | null;
+  lawful_basis_code: string | null;
+  worries: string | null;
+  strengths: string | null;
+  needs_to_happen: string | null;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+  completed_by: string | null;
+  completed_at: Timestamp | null;
+}
+
+export interface ConversationChildrenTable {
+  conversation_id: string;
+  version: number;
+  person_id: string;
+  position: number;
+  where_now: string | null;
+  safe_tonight: 'yes' | 'no' | 'unknown' | null;
+  outcome_code: string | null;
+  caller_agreed: boolean | null;
+  disagreement_note: string | null;
+  next_steps: string | null;
+  next_steps_by: string | null;
+  level_code: string | null;
+}
+
+export interface DecisionsTable {
+  id: string;
+  authority_id: string;
+  conversation_id: string;
+  person_id: string;
+  decision_code: string;
+  rationale: string;
+  decided_by: string;
+  decided_at: Timestamp;
+}
+
+export interface AccumulationFlagsTable {
+  id: string;
+  authority_id: string;
+  person_id: string;
+  rule_key: string;
+  message: string;
+  conversation_id: string;
+  raised_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  occurred_at: DefaultedTimestamp;
+  authority_id: string | null;
+  actor_user_id: string | null;
+  actor_service_account_id: string | null;
+  actor_role: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  person_id: string | null;
+  conversation_id: string | null;
+  details: Json<Record<string, unknown>>;
+  ip: string | null;
+  request_id: string | null;
+}
+
+export interface WrittenRecordsTable {
+  id: string;
+  authority_id: string;
+  conversation_id: string;
+  version: number;
+  amended: boolean;
+  recipient: string;
+  reason: 'completed' | 'amended' | 'resend' | 'extra-address';
+  status: Generated<'queued' | 'sending' | 'sent' | 'delivered' | 'failed'>;
+  provider: string | null;
+  provider_message_id: string | null;
+  attempts: Generated<number>;
+  claimed_at: Timestamp | null;
+  last_error: string | null;
+  requested_by: string | null;
+  queued_at: Timestamp;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  failed_at: Timestamp | null;
+}
+
+export interface SurveyInvitationsTable {
+  token_hash: string;
+  authority_id: string;
+  written_record_id: string;
+  conversation_id: string;
+  worker_id: string;
+  team_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface SurveyResponsesTable {
+  id: string;
+  authority_id: string;
+  invitation_token_hash: string;
+  conversation_id: string;
+  worker_id: string;
+  team_id: string | null;
+  submitted_at: Timestamp;
+  answers: Json<Record<string, string>>;
+}
+
+export interface TasksTable {
+  id: string;
+  authority_id: string;
+  assigned_to: string;
+  kind: 'delivery-failed';
+  conversation_id: string | null;
+  written_record_id: string | null;
+  detail: string;
+  created_at: Timestamp;
+  done_at: Timestamp | null;
+  done_by: string | null;
+}
+
+export interface MailboxMessagesTable {
+  id: string;
+  authority_id: string;
+  written_record_id: string;
+  to_address: string;
+  subject: string;
+  html: string;
+  text_body: string;
+  pdf: Buffer;
+  pdf_filename: string;
+  created_at: Timestamp;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  checksum: string;
+  applied_at: DefaultedTimestamp;
+}
+
+export interface DB {
+  authorities: AuthoritiesTable;
+  teams: TeamsTable;
+  users: UsersTable;
+  service_accounts: ServiceAccountsTable;
+  sessions: SessionsTable;
+  households: HouseholdsTable;
+  persons: PersonsTable;
+  person_aliases: PersonAliasesTable;
+  relationships: RelationshipsTable;
+  conversations: ConversationsTable;
+  conversation_versions: ConversationVersionsTable;
+  conversation_children: ConversationChildrenTable;
+  decisions: DecisionsTable;
+  accumulation_flags: AccumulationFlagsTable;
+  audit_events: AuditEventsTable;
+  written_records: WrittenRecordsTable;
+  survey_invitations: SurveyInvitationsTable;
+  survey_responses: SurveyResponsesTable;
+  tasks: TasksTable;
+  mailbox_messages: MailboxMessagesTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export type Person = Selectable<PersonsTable>;
+export type NewPerson = Insertable<PersonsTable>;
+export type User = Selectable<UsersTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type ConversationVersionRow = Selectable<ConversationVersionsTable>;
+export type ConversationChildRow = Selectable<ConversationChildrenTable>;
+export type WrittenRecordRow = Selectable<WrittenRecordsTable>;

@@ -1,0 +1,24 @@
+import type { Role } from '../auth/roles.js';
+
+/**
+ * Every route declares who may call it, in its `config.access`. A route registered
+ * without one stops the app from building, and the authorisation tests are generated
+ * from the same table, so a new route cannot slip through unprotected.
+ */
+export type Access =
+  /** `checkedBy`: open to no signed-in role, but the route checks a credential of its own (a webhook token). */
+  | { public: true; reason: string; checkedBy?: string }
+  | { roles: Role[] };
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+  api: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}

@@ -1,0 +1,101 @@
+import PgBoss from 'pg-boss';
+import { CompiledQuery } from 'kysely';
+import type { Executor } from './db/database.js';
+
+/**
+ * Durable jobs on the same PostgreSQL as the data (pg-boss). A job is enqueued inside the
+ * transaction of the change that causes it, so the change and its side effect commit or roll
+ * back together: a crash can never lose an email that a completed conversation promised.
+ */
+export const QUEUES = {
+  sendWrittenRecord: 'written-record-send',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface JobsOptions {
+  url: string;
+  /** Schema for pg-boss's own tables. */
+  schema: string;
+  /** Seconds before the first retry; later retries back off exponentially. */
+  retryDelaySeconds?: number;
+  retryLimit?: number;
+  /** A job still active after this long (its worker died) is failed and retried. */
+  expireInSeconds?: number;
+  /** How often pg-boss expires stuck jobs and tidies up. */
+  maintenanceIntervalSeconds?: number;
+  /** Run pg-boss's periodic maintenance (expiring stuck jobs, archiving). */
+  supervise?: boolean;
+  /** Connections pg-boss may open (1 on the embedded engine; see ADR 0003). */
+  poolSize?: number;
+}
+
+export class Jobs {
+  readonly boss: PgBoss;
+  private started = false;
+  constructor(readonly options: JobsOptions) {
+    this.boss = new PgBoss({
+      connectionString: options.url,
+      schema: options.schema,
+      max: options.poolSize ?? 4,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      supervise: options.supervise ?? true,
+    });
+    // Errors here are pg-boss's own housekeeping; they must not crash the app.
+    this.boss.on('error', () => {});
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    for (const name of Object.values(QUEUES)) {
+      const policy = {
+        name,
+        retryLimit: this.options.retryLimit ?? 10,
+        retryDelay: this.options.retryDelaySeconds ?? 30,
+        retryBackoff: true,
+        // Sending one email takes seconds; a job active for longer lost its worker.
+        expireInSeconds: this.options.expireInSeconds ?? 300,
+      };
+      // createQueue leaves an existing queue as it was; the settings of the latest start win.
+      await this.boss.createQueue(name, policy);
+      await this.boss.updateQueue(name, policy);
+    }
+    this.started = true;
+  }
+
+  /** Enqueues a job as part of the caller's transaction. */
+  async enqueue(tx: Executor, queue: QueueName, data: object): Promise<void> {
+    await this.boss.send(queue, data, {
+      db: {
+        executeSql: async (text: string, values: unknown[]) => {
+          const result = await tx.executeQuery(CompiledQuery.raw(text, values));
+          return { rows: result.rows } as never;
+        },
+      },
+    } as PgBoss.SendOptions);
+  }
+
+  /**
+   * Takes jobs in batches (pg-boss waits a polling interval between fetches, so one job per fetch
+   * would cap throughput) and runs each job of a batch at once. A job that throws is failed on its
+   * own, so pg-boss retries it, while the others in its batch complete.
+   */
+  async work<T extends object>(queue: QueueName, handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>, pollingIntervalSeconds = 2, batchSize = 10): Promise<string> {
+    // pg-boss polls no more often than every half second.
+    return this.boss.work<T>(queue, { batchSize, includeMetadata: true, pollingIntervalSeconds: Math.max(0.5, pollingIntervalSeconds) }, async (jobs) => {
+      const results = await Promise.allSettled(jobs.map((job) => handler(job)));
+      for (const [i, r] of results.entries()) {
+        if (r.status === 'rejected') {
+          const reason = r.reason instanceof Error ? r.reason.message : 'failed';
+          await this.boss.fail(queue, jobs[i]!.id, { message: reason.slice(0, 200) });
+        }
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+}

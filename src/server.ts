@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type Feature } from './platform/http/app.js';
+import type { AppContext } from './platform/context.js';
+import { healthRoutes } from './features/health/health.routes.js';
+import { authRoutes } from './features/auth/auth.routes.js';
+import { peopleRoutes } from './features/people/people.routes.js';
+import { conversationsRoutes } from './features/conversations/conversations.routes.js';
+import { adminRoutes } from './features/admin/admin.routes.js';
+import { apiRoutes } from './features/api/api.routes.js';
+import { writtenRecordsRoutes } from './features/written-records/written-records.routes.js';
+import { surveyRoutes } from './features/survey/survey.routes.js';
+
+/** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
+export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes];
+
+export function createServer(ctx: AppContext): Promise<FastifyInstance> {
+  return buildApp(ctx, FEATURES);
+}

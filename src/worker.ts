@@ -1,0 +1,35 @@
+/**
+ * A job worker on its own (`npm run worker`): sends written records. Run one or more beside the
+ * web app (with RUN_WORKER=false on the app) when sending should not share the web process.
+ */
+import { loadConfig } from './config.js';
+import { openDatabase } from './platform/db/database.js';
+import { readAuthorityProfiles, AuthorityProfiles } from './platform/authorities.js';
+import { loadWorkingCalendar, systemClock } from './platform/context.js';
+import { Jobs } from './platform/jobs.js';
+import { createMailer } from './platform/mail/index.js';
+import { startWrittenRecordWorker } from './features/written-records/worker.js';
+
+const config = loadConfig();
+if (!config.databaseUrl) {
+  process.stderr.write('npm run worker needs DATABASE_URL: with the embedded engine, the app runs its own worker.\n');
+  process.exit(1);
+}
+const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, schema: process.env.DB_SCHEMA });
+const jobs = new Jobs({ url: config.databaseUrl, schema: process.env.JOBS_SCHEMA ?? 'pgboss', retryDelaySeconds: Number(process.env.JOBS_RETRY_DELAY_SECONDS ?? 30), expireInSeconds: Number(process.env.JOBS_EXPIRE_SECONDS ?? 300), maintenanceIntervalSeconds: Number(process.env.JOBS_MAINTENANCE_SECONDS ?? 60) });
+await jobs.start();
+const mailer = createMailer(config, handle.db, systemClock);
+await startWrittenRecordWorker(
+  { config, db: handle.db, profiles: new AuthorityProfiles(readAuthorityProfiles()), calendar: loadWorkingCalendar(), clock: systemClock, jobs, mailer },
+  Number(process.env.JOBS_POLL_SECONDS ?? 2),
+);
+process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
+
+const stop = async () => {
+  await jobs.stop();
+  await mailer.close?.();
+  await handle.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -89,6 +89,68 @@ export interface PersonsTable {
   created_by: string | null;
   updated_at: DefaultedTimestamp;
   version: Generated<number>;
+  given_fold: string | null;
+  family_fold: string | null;
+  name_placeholder: Generated<boolean>;
+  postcode_outward: string | null;
+  postcode_sector: string | null;
+  match_std: Generated<MatchStdColumn>;
+  match_keys: Generated<string[]>;
+  std_version: Generated<number>;
+  merged_into_id: Generated<string | null>;
+  merged_at: Generated<Date | null>;
+}
+
+/** The standardised name variants of a person (own name and aliases), as stored in persons.match_std. */
+export interface MatchStdColumn {
+  names?: { given: string | null; family: string | null; givenCanon: string[]; givenDm: string[]; familyTokens: string[]; familyDm: string[] }[];
+  address?: string | null;
+}
+
+export interface NameFrequenciesTable {
+  authority_id: string;
+  field: string;
+  value: string;
+  n: number;
+}
+
+export interface PersonMergesTable {
+  id: string;
+  authority_id: string;
+  survivor_id: string;
+  merged_id: string;
+  reason: string;
+  merged_by: string | null;
+  merged_at: Date;
+  unmerged_by: string | null;
+  unmerged_at: Date | null;
+  unmerge_reason: string | null;
+}
+
+export interface DuplicateCandidatesTable {
+  id: string;
+  authority_id: string;
+  person_a_id: string;
+  person_b_id: string;
+  probability: number;
+  match_weight: number;
+  reasons: Generated<unknown>;
+  status: Generated<'open' | 'merged' | 'not-same' | 'superseded'>;
+  found_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  /** Added by 0004_duplicates.sql: the engine's evidence against the pair, and its band. */
+  against: Generated<unknown>;
+  band: 'very-likely' | 'likely' | 'possible' | null;
+}
+
+export interface DuplicateScansTable {
+  authority_id: string;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  people_scanned: Generated<number>;
+  pairs_found: Generated<number>;
 }
 
 export interface PersonAliasesTable {
@@ -295,6 +357,10 @@ export interface DB {
   sessions: SessionsTable;
   households: HouseholdsTable;
   persons: PersonsTable;
+  name_frequencies: NameFrequenciesTable;
+  person_merges: PersonMergesTable;
+  duplicate_candidates: DuplicateCandidatesTable;
+  duplicate_scans: DuplicateScansTable;
   person_aliases: PersonAliasesTable;
   relationships: RelationshipsTable;
   conversations: ConversationsTable;

@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../platform/db/database.js';
+import type { MatchStdColumn } from '../../platform/db/schema.js';
+
+/** What scoring needs of a stored person, and what a worker needs to recognise them. */
+export interface CandidateRow {
+  id: string;
+  household_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  date_of_birth: string | null;
+  expected_date_of_birth: string | null;
+  sex: string;
+  nhs_number: string | null;
+  postcode: string | null;
+  postcode_outward: string | null;
+  postcode_sector: string | null;
+  address_line_1: string | null;
+  town: string | null;
+  name_placeholder: boolean;
+  match_std: MatchStdColumn;
+}
+
+const COLUMNS = [
+  'id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number',
+  'postcode', 'postcode_outward', 'postcode_sector', 'address_line_1', 'town', 'name_placeholder', 'match_std',
+] as const;
+
+export class MatchingRepository {
+  /**
+   * Candidate generation: people sharing any blocking key with the search (one GIN index
+   * lookup per key), united with people in the same postcode sector whose names are
+   * similar by trigrams. Merged records are left out: their survivor stands for them.
+   */
+  async candidates(
+    db: Executor,
+    authorityId: string,
+    keys: string[],
+    trigram: { sector: string; name: string } | null,
+    exclude: string[],
+    cap: number,
+  ): Promise<CandidateRow[]> {
+    if (keys.length === 0 && !trigram) return [];
+    let q = db
+      .selectFrom('persons')
+      .select(COLUMNS)
+      .where('authority_id', '=', authorityId)
+      .where('merged_into_id', 'is', null)
+      .where(sql<boolean>`match_keys && ${sql.val(keys)}::text[]`);
+    if (trigram) {
+      q = q.union(
+        db
+          .selectFrom('persons')
+          .select(COLUMNS)
+          .where('authority_id', '=', authorityId)
+          .where('merged_into_id', 'is', null)
+          .where('postcode_sector', '=', trigram.sector)
+          .where(sql<boolean>`name_search % ${trigram.name}`),
+      );
+    }
+    const rows = (await q.limit(cap).execute()) as CandidateRow[];
+    return exclude.length ? rows.filter((r) => !exclude.includes(r.id)) : rows;
+  }
+
+  /**
+   * The broad rules (date of birth alone, a first name alone, a surname alone): each key is
+   * looked up on its own and capped, so a common name cannot flood the search.
+   */
+  async broadCandidates(db: Executor, authorityId: string, keys: string[], exclude: string[], perKey: number): Promise<CandidateRow[]> {
+    if (keys.length === 0) return [];
+    const cols = sql.join(COLUMNS.map((c) => sql.ref(`p.${c}`)));
+    const res = await sql<CandidateRow>`
+      select distinct on (p.id) ${cols}
+        from unnest(${sql.val(keys)}::text[]) as k(key)
+        cross join lateral (
+          select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from persons
+           where authority_id = ${authorityId} and merged_into_id is null and match_keys @> array[k.key]
+           limit ${perKey}
+        ) p`.execute(db);
+    return exclude.length ? res.rows.filter((r) => !exclude.includes(r.id)) : res.rows;
+  }
+
+  async person(db: Executor, authorityId: string, id: string): Promise<(CandidateRow & { merged_into_id: string | null }) | undefined> {
+    return db.selectFrom('persons').select([...COLUMNS, 'merged_into_id']).where('id', '=', id).where('authority_id', '=', authorityId).executeTakeFirst() as never;
+  }
+
+  /** The frequencies of the given first names and family names, and the number of people. */
+  async frequencies(db: Executor, authorityId: string, given: string[], family: string[]): Promise<{ field: string; value: string; n: number }[]> {
+    return db
+      .selectFrom('name_frequencies')
+      .select(['field', 'value', 'n'])
+      .where('authority_id', '=', authorityId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('field', '=', 'given'), eb('value', 'in', given.length ? given : [''])]),
+          eb.and([eb('field', '=', 'family'), eb('value', 'in', family.length ? family : [''])]),
+          eb.and([eb('field', '=', '*'), eb('value', '=', '*')]),
+        ]),
+      )
+      .execute();
+  }
+
+  /** Recounts every name for an authority (after bulk loads, and nightly with the duplicate scan). */
+  async refreshFrequencies(db: Executor, authorityId: string): Promise<void> {
+    await db.deleteFrom('name_frequencies').where('authority_id', '=', authorityId).execute();
+    await sql`
+      insert into name_frequencies (authority_id, field, value, n)
+      select ${authorityId}, 'given', split_part(given_fold, ' ', 1), count(*)::int from persons
+       where authority_id = ${authorityId} and merged_into_id is null and given_fold is not null group by 2, 3
+      union all
+      select ${authorityId}, 'family', family_fold, count(*)::int from persons
+       where authority_id = ${authorityId} and merged_into_id is null and family_fold is not null group by 2, 3
+      union all
+      select ${authorityId}, '*', '*', count(*)::int from persons where authority_id = ${authorityId} and merged_into_id is null`.execute(db);
+  }
+
+  /** People whose standardised values were made by older rules, with their aliases. */
+  async stale(db: Executor, version: number, limit: number) {
+    return db
+      .selectFrom('persons as p')
+      .select([
+        'p.id', 'p.given_name', 'p.family_name', 'p.date_of_birth', 'p.expected_date_of_birth', 'p.sex', 'p.nhs_number', 'p.postcode',
+        'p.address_line_1', 'p.address_line_2', 'p.town',
+        sql<{ given_name: string | null; family_name: string | null }[]>`coalesce((select json_agg(json_build_object('given_name', a.given_name, 'family_name', a.family_name) order by a.created_at) from person_aliases a where a.person_id = p.id), '[]'::json)`.as('aliases'),
+      ])
+      .where('p.std_version', '<>', version)
+      .limit(limit)
+      .execute();
+  }
+}

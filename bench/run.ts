@@ -1,7 +1,13 @@
 /**
  * `npm run bench`: conversation saves, the chronology page and the accumulation check, on
  * PostgreSQL and on the embedded engine, each in a fresh schema of its own that is dropped
- * afterwards. Prints one JSON document on stdout; progress goes to stderr.
+ * afterwards; then person matching (bench/matching.ts) on a large synthetic population, kept
+ * in a schema of its own between runs. Prints one JSON document on stdout; progress goes to
+ * stderr.
+ *
+ * BENCH_ONLY=core or BENCH_ONLY=matching runs one part (default: both). Matching sizes:
+ * BENCH_MATCH_PEOPLE_PG (default 1,000,000), BENCH_MATCH_PEOPLE_EMBEDDED (default 100,000),
+ * BENCH_MATCH_QUERIES (default 500 targets); BENCH_MATCH_ENGINES=postgresql,embedded.
  */
 import os from 'node:os';
 import type { Principal } from '../src/platform/auth/roles.js';
@@ -15,6 +21,7 @@ import { explainReads } from './explain.js';
 import { benchWrittenRecords, type WrittenRecordsConfig } from './written-records.js';
 import { msSince, now, rng } from './stats.js';
 import { compactJson } from './json.js';
+import { benchMatching, type MatchingConfig } from './matching.js';
 
 interface EngineConfig {
   poolSize: number;
@@ -85,6 +92,23 @@ function quick(c: EngineConfig): EngineConfig {
   };
 }
 const QUICK = process.env.BENCH_QUICK === '1';
+
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,matching').split(',').map((s) => s.trim()));
+for (const part of ONLY) if (part !== 'core' && part !== 'matching') throw new Error(`BENCH_ONLY takes core, matching or both, not ${part}`);
+const MATCH_ENGINES = new Set((process.env.BENCH_MATCH_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim()));
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
+  return n;
+}
+
+function matchingConfig(engine: EngineName): MatchingConfig {
+  const people = engine === 'postgresql' ? envInt('BENCH_MATCH_PEOPLE_PG', QUICK ? 20_000 : 1_000_000) : envInt('BENCH_MATCH_PEOPLE_EMBEDDED', QUICK ? 5_000 : 100_000);
+  return { people, queries: envInt('BENCH_MATCH_QUERIES', QUICK ? 50 : 500), warmup: QUICK ? 5 : 50, batch: 5000, seed: 1, duplicateRate: 0.1 };
+}
 
 function log(msg: string) {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -184,6 +208,18 @@ function statAt(obj: unknown, path: string[]): Stat | undefined {
   return o && typeof o.p99 === 'number' ? (o as unknown as Stat) : undefined;
 }
 
+function matchingVerdicts(pg: unknown) {
+  const m = pg as { people?: number; search?: Record<string, { latencyMs?: Stat }> } | undefined;
+  if (!m?.search) return {};
+  const p95s = Object.entries(m.search).filter(([k]) => k !== 'options').map(([k, v]) => [k, v.latencyMs?.p95] as const);
+  const worst = Math.max(...p95s.map(([, p]) => p ?? Infinity));
+  return {
+    matchingPeopleOnPostgres: m.people,
+    matchingSearchP95OnPostgresMs: Object.fromEntries(p95s),
+    matchingTargetMet: m.people! >= 1_000_000 ? worst <= 25 : null,
+  };
+}
+
 function verdicts(pgResult: unknown) {
   const levels = (pgResult as { conversationSave?: { levels?: { concurrency: number; latencyMs: Stat }[] } })?.conversationSave?.levels;
   const at64 = levels?.find((l) => l.concurrency === 64)?.latencyMs;
@@ -204,20 +240,41 @@ async function main() {
   const load = os.loadavg();
   const engines: Record<string, unknown> = {};
 
-  log('PostgreSQL');
-  engines.postgresql = await phase('postgresql', () => runEngine('postgresql', pgUrl));
+  if (ONLY.has('core')) {
+    log('PostgreSQL');
+    engines.postgresql = await phase('postgresql', () => runEngine('postgresql', pgUrl));
 
-  log('embedded engine (PGlite)');
-  engines.embedded = await phase('embedded', async () => {
-    const t = now();
-    const emb = await startEmbeddedEngine('memory://');
-    const startSeconds = Math.round(msSince(t) / 100) / 10;
-    try {
-      return { engineStartSeconds: startSeconds, ...(await runEngine('embedded', emb.url)) };
-    } finally {
-      await emb.stop();
+    log('embedded engine (PGlite)');
+    engines.embedded = await phase('embedded', async () => {
+      const t = now();
+      const emb = await startEmbeddedEngine('memory://');
+      const startSeconds = Math.round(msSince(t) / 100) / 10;
+      try {
+        return { engineStartSeconds: startSeconds, ...(await runEngine('embedded', emb.url)) };
+      } finally {
+        await emb.stop();
+      }
+    });
+  }
+
+  const matching: Record<string, unknown> = {};
+  if (ONLY.has('matching')) {
+    if (MATCH_ENGINES.has('postgresql')) {
+      log('matching on PostgreSQL');
+      matching.postgresql = await phase('matching postgresql', () => benchMatching('postgresql', pgUrl, matchingConfig('postgresql')));
     }
-  });
+    if (MATCH_ENGINES.has('embedded')) {
+      log('matching on the embedded engine (PGlite)');
+      matching.embedded = await phase('matching embedded', async () => {
+        const emb = await startEmbeddedEngine('memory://');
+        try {
+          return await benchMatching('embedded', emb.url, matchingConfig('embedded'));
+        } finally {
+          await emb.stop();
+        }
+      });
+    }
+  }
 
   const doc = {
     benchmark: 'Front Door performance benchmark (bench/run.ts)',
@@ -234,14 +291,23 @@ async function main() {
       'Planner statistics: the benchmark runs ANALYZE on its schema\'s tables (outside the timings) after seeding and before each measured phase, as autovacuum would in a running PostgreSQL.',
       'The save latency is closed-loop: at 64 clients, latency ≈ 64 / throughput (Little\'s law), so the p99 target needs throughput far above what this 2-core machine reaches.',
       'npm prints its own "> front-door@… bench" banner on stdout; use `npm run -s bench` (or strip the first lines) to get the JSON alone.',
+      ...(ONLY.has('matching')
+        ? [
+            'Matching: the population is synthetic UK children (src/domain/matching/synthetic.ts, seed 1, about 14% of children with more than one record), all in one authority, kept in schema bench_matching_<engine>_<n> and reused while its fingerprint (generator, standardisation, MatchingService.columns, migrations) is unchanged; build.reused says which. BENCH_MATCH_REBUILD=1 forces a rebuild.',
+            'Matching: searches run one after another on one connection with limit 5, after untimed warm-up searches; exactLookup is the same number of Kysely lookups by NHS number (persons_nhs_idx) on that connection, and ratioToExact* divide the search percentile by the lookup one. recallAt5 counts a query as found when any record of the target child is among the first five.',
+          ]
+        : []),
     ],
     targets: {
       fromIssue: 'p99 save under 50 ms at 64 concurrent on PostgreSQL; chronology under 20 ms server time',
+      matchingFromIssue: 'person search p95 ≤ 25 ms at 1,000,000 people on PostgreSQL (issue 5), with p50/p95/p99 for full, partial and misspelt queries and the ratio to an exact indexed lookup',
+      matchingSearchP95MsAt1MOnPostgres: 25,
       saveP99MsAt64ConcurrentOnPostgres: 50,
       chronologyServerTimeMs: 20,
     },
-    results: verdicts(engines.postgresql),
-    engines,
+    results: { ...(ONLY.has('core') ? verdicts(engines.postgresql) : {}), ...matchingVerdicts(matching.postgresql) },
+    ...(ONLY.has('core') ? { engines } : {}),
+    ...(ONLY.has('matching') ? { matching } : {}),
     totalSeconds: Math.round(msSince(started) / 100) / 10,
   };
   process.stdout.write(compactJson(doc) + '\n');

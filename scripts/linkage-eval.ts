@@ -19,6 +19,7 @@ import { migrate } from '../src/platform/db/migrate.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../src/platform/db/embedded.js';
 import { readAuthorityProfiles, syncAuthorityProfiles } from '../src/platform/authorities.js';
 import { parseLinkageCsv, loadRecords, evaluate } from '../src/features/matching/linkage.js';
+import { todayInLondon } from '../src/domain/dates.js';
 
 const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (files.length === 0) {
@@ -62,6 +63,7 @@ try {
       console.error(`${basename(file)}: loaded ${records.length} records in ${Math.round(performance.now() - t0)} ms on ${engineName}`);
       const t1 = performance.now();
       const result = await evaluate(handle.db, authorityId, records, ids, {
+        today: todayInLondon(new Date()),
         onProgress: (n) => console.error(`  searched ${n} of ${records.length}`),
       });
       console.log(JSON.stringify({ file: basename(file), engine: engineName, ...result, evaluationSeconds: Math.round((performance.now() - t1) / 100) / 10 }));

@@ -12,12 +12,14 @@ import { migrate } from './platform/db/migrate.js';
 import { readAuthorityProfiles, syncAuthorityProfiles, AuthorityProfiles } from './platform/authorities.js';
 import { loadWorkingCalendar, systemClock, type AppContext } from './platform/context.js';
 import { createServer } from './server.js';
+import { MatchingService } from './features/matching/matching.service.js';
 import { loadDemoData, demoUsers, DEMO_PASSWORD } from './features/demo/demo-data.js';
 import { buildAssets, generatedDir } from '../scripts/build-assets.js';
 import { PgSessionStore } from './platform/auth/session-store.js';
 import { Jobs } from './platform/jobs.js';
 import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
+import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 
 async function main() {
   const startedAt = Date.now();
@@ -40,9 +42,15 @@ async function main() {
   const profiles = new AuthorityProfiles(profileList);
   const calendar = loadWorkingCalendar();
 
+  // Standardised matching values made by older rules are recomputed before anything is searched.
+  const matching = new MatchingService();
+  const restandardised = await matching.restandardise(handle.db);
   let demo: Awaited<ReturnType<typeof loadDemoData>> | null = null;
   if (config.loadDemoData) {
     demo = await loadDemoData(handle.db, { profiles: profileList, now: new Date(), calendar });
+  }
+  if (restandardised > 0 || config.loadDemoData) {
+    for (const p of profileList) await matching.refreshFrequencies(handle.db, p.id);
   }
 
   if (engine) {
@@ -54,7 +62,10 @@ async function main() {
   await jobs.start();
   const mailer = createMailer(config, handle.db, systemClock);
   const ctx: AppContext = { config, db: handle.db, profiles, calendar, clock: systemClock, jobs, mailer };
-  if (config.runWorker) await startWrittenRecordWorker(ctx);
+  if (config.runWorker) {
+    await startWrittenRecordWorker(ctx);
+    await startDuplicateScanWorker(ctx);
+  }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -9,9 +9,10 @@ import { adminRoutes } from './features/admin/admin.routes.js';
 import { apiRoutes } from './features/api/api.routes.js';
 import { writtenRecordsRoutes } from './features/written-records/written-records.routes.js';
 import { surveyRoutes } from './features/survey/survey.routes.js';
+import { duplicatesRoutes, duplicatesApiRoutes } from './features/duplicates/duplicates.routes.js';
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
-export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes];
+export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes];
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

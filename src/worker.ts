@@ -1,5 +1,6 @@
 /**
- * A job worker on its own (`npm run worker`): sends written records. Run one or more beside the
+ * A job worker on its own (`npm run worker`): sends written records and runs the duplicate scan
+ * (nightly, or when a worker asks). Run one or more beside the
  * web app (with RUN_WORKER=false on the app) when sending should not share the web process.
  */
 import { loadConfig } from './config.js';
@@ -9,6 +10,7 @@ import { loadWorkingCalendar, systemClock } from './platform/context.js';
 import { Jobs } from './platform/jobs.js';
 import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
+import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -19,10 +21,9 @@ const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, schema: proc
 const jobs = new Jobs({ url: config.databaseUrl, schema: process.env.JOBS_SCHEMA ?? 'pgboss', retryDelaySeconds: Number(process.env.JOBS_RETRY_DELAY_SECONDS ?? 30), expireInSeconds: Number(process.env.JOBS_EXPIRE_SECONDS ?? 300), maintenanceIntervalSeconds: Number(process.env.JOBS_MAINTENANCE_SECONDS ?? 60) });
 await jobs.start();
 const mailer = createMailer(config, handle.db, systemClock);
-await startWrittenRecordWorker(
-  { config, db: handle.db, profiles: new AuthorityProfiles(readAuthorityProfiles()), calendar: loadWorkingCalendar(), clock: systemClock, jobs, mailer },
-  Number(process.env.JOBS_POLL_SECONDS ?? 2),
-);
+const workerCtx = { config, db: handle.db, profiles: new AuthorityProfiles(readAuthorityProfiles()), calendar: loadWorkingCalendar(), clock: systemClock, jobs, mailer };
+await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?? 2));
+await startDuplicateScanWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

@@ -12,6 +12,10 @@ export type AuditEvent =
   | { action: 'person.searched'; personIds: string[]; details: { criteria: Record<string, string>; results: number } }
   | { action: 'relationship.added'; personId: string; details: { relatedPersonId: string; relationshipType: string } }
   | { action: 'chronology.viewed'; personId: string }
+  | { action: 'person.merged'; personIds: string[]; details: { mergeId: string; survivorId: string; mergedId: string; reason: string; candidateId: string | null } }
+  | { action: 'person.unmerged'; personIds: string[]; details: { mergeId: string; survivorId: string; mergedId: string; reason: string } }
+  | { action: 'duplicates.viewed'; personIds: string[]; details: { candidateId: string } }
+  | { action: 'duplicate.marked-not-same'; personIds: string[]; details: { candidateId: string; note: string | null } }
   | { action: 'conversation.created'; conversationId: string; personIds: string[] }
   | { action: 'conversation.draft-saved'; conversationId: string; personIds: string[]; details: { section: string; version: number } }
   | { action: 'conversation.viewed'; conversationId: string; personIds: string[] }
@@ -37,6 +41,8 @@ const ENTITY: Record<string, string> = {
   person: 'person',
   relationship: 'person',
   chronology: 'person',
+  duplicate: 'person',
+  duplicates: 'person',
   conversation: 'conversation',
   decision: 'conversation',
   'written-record': 'conversation',

@@ -9,8 +9,18 @@ import type { Executor } from './db/database.js';
  */
 export const QUEUES = {
   sendWrittenRecord: 'written-record-send',
+  /** Looks for possible duplicate records and puts them in the review queue (never merges). */
+  duplicatesScan: 'duplicates-scan',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * Settings that differ from the defaults for one queue. A duplicate scan reads a whole authority's
+ * people, which can take far longer than sending an email, and the next daily run catches up anyway.
+ */
+const QUEUE_POLICY: Partial<Record<QueueName, { retryLimit?: number; expireInSeconds?: number }>> = {
+  [QUEUES.duplicatesScan]: { retryLimit: 2, expireInSeconds: 4 * 3600 },
+};
 
 export interface JobsOptions {
   url: string;
@@ -55,6 +65,7 @@ export class Jobs {
         retryBackoff: true,
         // Sending one email takes seconds; a job active for longer lost its worker.
         expireInSeconds: this.options.expireInSeconds ?? 300,
+        ...QUEUE_POLICY[name],
       };
       // createQueue leaves an existing queue as it was; the settings of the latest start win.
       await this.boss.createQueue(name, policy);
@@ -73,6 +84,19 @@ export class Jobs {
         },
       },
     } as PgBoss.SendOptions);
+  }
+
+  /** Sends a job now, outside any transaction. */
+  async sendNow(queue: QueueName, data: object): Promise<string | null> {
+    return this.boss.send(queue, data);
+  }
+
+  /**
+   * Sends a job on a cron schedule (for example '0 2 * * *' in Europe/London). pg-boss keeps one
+   * schedule per queue and every instance may set it: the latest call wins, and each run is sent once.
+   */
+  async schedule(queue: QueueName, cron: string, data: object, tz = 'Europe/London'): Promise<void> {
+    await this.boss.schedule(queue, cron, data, { tz });
   }
 
   /**

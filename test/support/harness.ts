@@ -223,7 +223,7 @@ export async function completeConversationByApi(
   opts: { workerEmail: string; callerEmail: string | null; familyName?: string },
 ): Promise<{ id: string; reference: string }> {
   const auth = { authorization: `Bearer ${token}` };
-  const person = await app.inject({ method: 'POST', url: '/api/v1/people', headers: auth, payload: { givenName: 'Kayleigh', familyName: opts.familyName ?? 'Ashworth', dateOfBirth: '2015-05-06', sex: 'F' } });
+  const person = await app.inject({ method: 'POST', url: '/api/v1/people', headers: auth, payload: { givenName: 'Kayleigh', familyName: opts.familyName ?? 'Ashworth', dateOfBirth: '2015-05-06', sex: 'F', differentChildReason: 'Test fixture: each conversation is about its own child' } });
   if (person.statusCode !== 201) throw new Error(`creating the child failed: ${person.statusCode} ${person.body}`);
   const res = await app.inject({
     method: 'POST',

@@ -6,7 +6,7 @@
 import { jaroWinkler, typoDistance } from './similarity.js';
 import { sameNameForms, swappedDate, addressTokens, type Standardised, type StdName } from './standardise.js';
 
-export const FIELDS = ['nhs', 'given', 'family', 'dob', 'sex', 'postcode', 'address'] as const;
+export const FIELDS = ['nhs', 'given', 'family', 'dob', 'sex', 'home'] as const;
 export type Field = (typeof FIELDS)[number];
 
 export const LEVELS = {
@@ -15,8 +15,8 @@ export const LEVELS = {
   family: ['exact', 'part', 'phonetic', 'close', 'similar', 'different'],
   dob: ['exact', 'swapped', 'one-part', 'near', 'age', 'different'],
   sex: ['same', 'different'],
-  postcode: ['exact', 'sector', 'close', 'district', 'different'],
-  address: ['exact', 'most', 'some', 'different'],
+  // Where the child lives, from the postcode and the address together (they are not independent evidence).
+  home: ['same', 'postcode', 'address', 'sector', 'close', 'district', 'different', 'family-home'],
 } as const satisfies Record<Field, readonly string[]>;
 
 export type LevelOf<F extends Field> = (typeof LEVELS)[F][number];
@@ -146,30 +146,49 @@ function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): Fiel
   return { field: 'dob', level: null, reason: null };
 }
 
-function comparePostcode(a: Standardised, b: Standardised): FieldComparison {
-  if (!a.postcode || !b.postcode) return { field: 'postcode', level: null, reason: null };
-  if (a.postcode === b.postcode) return { field: 'postcode', level: 'exact', reason: `same postcode (${a.postcode})` };
-  if (a.sector && a.sector === b.sector) return { field: 'postcode', level: 'sector', reason: `same postcode sector (${a.sector})` };
+type Part = { level: string | null; reason: string | null };
+
+function comparePostcode(a: Standardised, b: Standardised): Part {
+  if (!a.postcode || !b.postcode) return { level: null, reason: null };
+  if (a.postcode === b.postcode) return { level: 'exact', reason: `same postcode (${a.postcode})` };
+  if (a.sector && a.sector === b.sector) return { level: 'sector', reason: `same postcode sector (${a.sector})` };
   const pa = a.postcode.replace(/ /g, '');
   const pb = b.postcode.replace(/ /g, '');
-  if (typoDistance(pa, pb) === 1) return { field: 'postcode', level: 'close', reason: `postcodes differ by one character (${a.postcode}, ${b.postcode})` };
-  if (a.outward && a.outward === b.outward) return { field: 'postcode', level: 'district', reason: `same postcode district (${a.outward})` };
-  return { field: 'postcode', level: 'different', reason: `different postcodes (${a.postcode}, ${b.postcode})` };
+  if (typoDistance(pa, pb) === 1) return { level: 'close', reason: `postcodes differ by one character (${a.postcode}, ${b.postcode})` };
+  if (a.outward && a.outward === b.outward) return { level: 'district', reason: `same postcode district (${a.outward})` };
+  return { level: 'different', reason: `different postcodes (${a.postcode}, ${b.postcode})` };
 }
 
-function compareAddress(a: Standardised, b: Standardised): FieldComparison {
+function compareAddress(a: Standardised, b: Standardised): Part {
   const ta = addressTokens(a.address);
   const tb = addressTokens(b.address);
-  if (!ta.length || !tb.length) return { field: 'address', level: null, reason: null };
-  if (a.address === b.address) return { field: 'address', level: 'exact', reason: 'same address' };
+  if (!ta.length || !tb.length) return { level: null, reason: null };
+  if (a.address === b.address) return { level: 'exact', reason: 'same address' };
   let shared = 0;
   for (const x of ta) if (tb.some((y) => y === x || (x.length >= 4 && y.length >= 4 && jaroWinkler(x, y) >= 0.9))) shared++;
   const union = ta.length + tb.length - shared;
   const jac = shared / union;
-  if (jac >= 0.99) return { field: 'address', level: 'exact', reason: 'same address' };
-  if (jac >= 0.5) return { field: 'address', level: 'most', reason: 'addresses mostly the same' };
-  if (shared > 0) return { field: 'address', level: 'some', reason: 'addresses have words in common' };
-  return { field: 'address', level: 'different', reason: 'different addresses' };
+  if (jac >= 0.99) return { level: 'exact', reason: 'same address' };
+  if (jac >= 0.5) return { level: 'most', reason: 'addresses mostly the same' };
+  if (shared > 0) return { level: 'some', reason: 'addresses have words in common' };
+  return { level: 'different', reason: 'different addresses' };
+}
+
+/** One level for where the child lives, so a shared home is not counted twice (postcode and address). */
+function compareHome(pc: Part, ad: Part): FieldComparison {
+  const sameAddress = ad.level === 'exact' || ad.level === 'most';
+  const both = (level: string, reason: string): FieldComparison => ({ field: 'home', level, reason });
+  if (pc.level === 'exact' && sameAddress) return both('same', `same address and postcode${pc.reason ? ` (${pc.reason.replace(/^same postcode \((.*)\)$/, '$1')})` : ''}`);
+  if (pc.level === 'exact') return both('postcode', pc.reason!);
+  if (sameAddress && (pc.level === null || pc.level === 'close' || pc.level === 'sector')) return both('address', pc.level === null ? 'same address' : `same address; ${pc.reason}`);
+  if (pc.level === 'sector') return both('sector', pc.reason!);
+  if (pc.level === 'close') return both('close', pc.reason!);
+  if (sameAddress) return both('address', `same address; ${pc.reason}`);
+  if (pc.level === 'district') return both('district', pc.reason!);
+  if (pc.level === 'different') return both('different', ad.level === null || ad.level === 'different' ? 'different address and postcode' : pc.reason!);
+  if (ad.level === 'different') return both('different', 'different addresses');
+  if (ad.level === 'some') return both('district', 'addresses have words in common');
+  return { field: 'home', level: null, reason: null };
 }
 
 function bestNames(a: Standardised, b: Standardised) {
@@ -230,15 +249,21 @@ export function compare(a: Standardised, b: Standardised, ctx: CompareContext = 
   if (a.sex && b.sex) fields.push({ field: 'sex', level: a.sex === b.sex ? 'same' : 'different', reason: a.sex === b.sex ? null : 'recorded sex differs' });
   else fields.push({ field: 'sex', level: null, reason: null });
   const postcode = comparePostcode(a, b);
-  fields.push(postcode);
-  fields.push(compareAddress(a, b));
+  const address = compareAddress(a, b);
+  const home = compareHome(postcode, address);
+  // A shared surname and a shared home are one fact, not two: brothers and sisters have both.
+  // Counting them separately would make every sibling look like the same child.
+  if (family && ['exact', 'part'].includes(family.level) && ['same', 'postcode', 'address'].includes(home.level ?? '')) {
+    home.level = 'family-home';
+  }
+  fields.push(home);
 
   // Twins and other children born the same day into one family: same date, same home, clearly different first names.
   let twinLike: string | null = null;
   if (dob.level === 'exact' && given && !STRONG_GIVEN.includes(given.level) && given.level !== 'similar') {
     const sameFamily = family && ['exact', 'part'].includes(family.level);
     if (ctx.sameHousehold) hardAgainst.push('same date of birth and household but different first names: twins');
-    else if (sameFamily && (postcode.level === 'exact' || fields.some((f) => f.field === 'address' && f.level === 'exact'))) {
+    else if (sameFamily && (postcode.level === 'exact' || address.level === 'exact')) {
       twinLike = 'same date of birth and home but different first names: could be twins';
     }
   }

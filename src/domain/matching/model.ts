@@ -13,7 +13,7 @@ import type { Standardised } from './standardise.js';
 
 export interface LevelParams { m: number; u: number }
 export interface ModelWeights {
-  /** Probability that a candidate pair from blocking is a match, before looking at it. */
+  /** Prior match probability of a pair when the population is not known (1 / typical population). */
   prior: number;
   fields: Record<Field, Record<string, LevelParams>>;
   trainedOn?: string;
@@ -36,6 +36,8 @@ const TWIN_LIKE_CAP = Math.log2(0.9 / 0.1);
 export type Band = 'very-likely' | 'likely' | 'possible' | 'unlikely';
 
 export interface Frequencies {
+  /** How many people are on the database searched: the prior that one of them is the child is about 1 in this. */
+  population?: number;
   /** Share of people with this folded first name (0..1), or undefined when not known. */
   given(value: string): number | undefined;
   family(value: string): number | undefined;
@@ -86,7 +88,10 @@ export function scoreComparison(c: Comparison, weights: ModelWeights = WEIGHTS, 
     if (freq && f.value && f.level === 'exact') tf = f.field === 'given' ? freq.given(f.value) : f.field === 'family' ? freq.family(f.value) : undefined;
     return { field: f.field, level: f.level, weight: levelWeight(weights, f.field, f.level, tf), reason: f.reason };
   });
-  let weight = log2(clampProb(weights.prior) / (1 - clampProb(weights.prior)));
+  // Before looking at the details, the chance that one particular person on the database is the
+  // child searched for is about one in the number of people on it.
+  const prior = freq?.population ? 1 / Math.max(freq.population, 2) : weights.prior;
+  let weight = log2(clampProb(prior) / (1 - clampProb(prior)));
   for (const f of fields) weight += f.weight;
   if (c.hardAgainst.length) weight += HARD_AGAINST_WEIGHT;
   if (c.twinLike) weight = Math.min(weight, TWIN_LIKE_CAP);

@@ -232,6 +232,7 @@ export function standardise(input: MatchInput): Standardised {
  *   fp  phonetic family name + postcode sector
  *   dp  date of birth + postcode sector (both names misspelt or changed)
  *   ad  house number and street + postcode area
+ *   pc  full postcode (a household or a street)
  * Broad keys (asked only when the specific ones find nobody likely, each capped):
  *   d   date of birth;  g  canonical given name;  f  phonetic family name
  */
@@ -258,13 +259,14 @@ function searchNames(s: Standardised, forSearch: boolean): StdName[] {
 
 const famCodes = (n: StdName) => n.familyTokens.map((t) => phonetic(t)[0]).filter((c): c is string => !!c);
 
-/** "25 grace" from "25 grace place, welikrak": only when the address starts with a house number. */
+/** "25 grace" from "25 grace place, welikrak" or "flat 8, 25 grace place": a house number and the street's first word. */
 export function addressKey(s: Standardised): string | null {
   if (!s.address) return null;
   const words = s.address.split(' ');
-  if (!/^\d+[a-z]?$/.test(words[0] ?? '') || !words[1]) return null;
+  const at = words.findIndex((w, i) => /^\d+[a-z]?$/.test(w) && /^[a-z]{2,}$/.test(words[i + 1] ?? ''));
+  if (at < 0) return null;
   const area = s.outward ?? (s.postcode ? s.postcode.slice(0, 2) : '');
-  return `${words[0]} ${words[1]}|${area}`;
+  return `${words[at]} ${words[at + 1]}|${area}`;
 }
 
 export function specificKeys(s: Standardised, forSearch = false): string[] {
@@ -290,6 +292,7 @@ export function specificKeys(s: Standardised, forSearch = false): string[] {
     }
   }
   if (s.postcodeBlock) for (const d of dobs) keys.add(`dp:${d}|${s.postcodeBlock}`);
+  if (s.postcode) keys.add(`pc:${s.postcode}`);
   const ad = addressKey(s);
   if (ad) keys.add(`ad:${ad}`);
   return [...keys];

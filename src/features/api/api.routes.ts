@@ -29,7 +29,7 @@ const personOut = z.object({
   postcode: z.string().nullable(),
   householdId: z.string().nullable(),
 });
-const toPersonOut = (p: Person) => ({
+const toPersonOut = (p: Pick<Person, 'id' | 'given_name' | 'family_name' | 'date_of_birth' | 'expected_date_of_birth' | 'sex' | 'ethnicity' | 'nhs_number' | 'upn' | 'postcode' | 'household_id'>) => ({
   id: p.id, givenName: p.given_name, familyName: p.family_name, dateOfBirth: p.date_of_birth,
   expectedDateOfBirth: p.expected_date_of_birth, sex: p.sex, ethnicity: p.ethnicity, nhsNumber: p.nhs_number,
   upn: p.upn, postcode: p.postcode, householdId: p.household_id,
@@ -51,6 +51,7 @@ const personIn = z.object({
   gpPractice: z.string().optional(),
   firstLanguage: z.string().optional(),
   disabilityCodes: z.array(z.string()).default([]),
+  differentChildReason: z.string().max(1000).optional().describe('Required when a record that is likely the same person already exists (the 422 lists them)'),
 });
 
 const childIn = z.object({
@@ -119,7 +120,19 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
       summary: 'Search for a child before creating one',
       tags: ['people'], security,
       body: z.object({ name: z.string().default(''), dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), ageYears: z.number().int().optional(), postcode: z.string().default(''), nhsNumber: z.string().default('') }),
-      response: { 200: z.object({ results: z.array(z.object({ person: personOut, score: z.number(), reasons: z.array(z.string()) })) }), 400: problem },
+      response: {
+        200: z.object({
+          results: z.array(z.object({
+            person: personOut,
+            score: z.number().describe('Match probability as a percentage'),
+            probability: z.number(),
+            band: z.enum(['very-likely', 'likely', 'possible', 'unlikely']),
+            reasons: z.array(z.string()).describe('Plain-English evidence that this is the child'),
+            against: z.array(z.string()).describe('Plain-English evidence that it is not'),
+          })),
+        }),
+        400: problem,
+      },
     },
   }, async (request) => {
     const b = request.body;
@@ -127,7 +140,7 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
     const parsed = people.parseSearch({ name: b.name, dobDay: d, dobMonth: m, dobYear: y, age: b.ageYears?.toString() ?? '', postcode: b.postcode, nhsNumber: b.nhsNumber });
     if (!parsed.ok) throw new HttpError(400, 'The search was not valid', parsed.errors.map((e) => e.message).join('. '), { errors: parsed.errors });
     const results = await people.search(request.principal!, parsed.criteria, auditContext(request));
-    return { results: results.map((r) => ({ person: toPersonOut(r.person), score: r.score, reasons: r.reasons })) };
+    return { results: results.map((r) => ({ person: toPersonOut(r.person), score: r.score, probability: r.probability, band: r.band, reasons: r.reasons, against: r.against })) };
   });
 
   app.get('/api/v1/people/:id', {
@@ -149,8 +162,13 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
       dob: { day: d, month: m, year: y }, sex: b.sex, ethnicity: b.ethnicity ?? '', nhsNumber: b.nhsNumber ?? '', upn: b.upn ?? '',
       addressLine1: b.addressLine1 ?? '', addressLine2: '', town: b.town ?? '', postcode: b.postcode ?? '', schoolSetting: b.schoolSetting ?? '',
       gpPractice: b.gpPractice ?? '', firstLanguage: b.firstLanguage ?? '', interpreterNeeded: '', disabilityCodes: b.disabilityCodes,
-    }, auditContext(request));
-    if (!created.ok) throw new HttpError(422, 'The person was not valid', created.errors.map((e) => e.message).join('. '), { errors: created.errors });
+    }, auditContext(request), { differentChildReason: b.differentChildReason ?? null });
+    if (!created.ok) {
+      throw new HttpError(422, 'The person was not valid', created.errors.map((e) => e.message).join('. '), {
+        errors: created.errors,
+        ...(created.likely ? { likelyExisting: created.likely.map((l) => ({ personId: l.person.id, probability: l.probability, reasons: l.reasons })) } : {}),
+      });
+    }
     return reply.code(201).send({ id: created.id });
   });
 

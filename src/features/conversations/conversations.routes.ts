@@ -232,10 +232,10 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     const id = uuidParam(request);
     const body = bodyOf(request);
     const d = await conversations.loadDraft(request.principal!, id);
-    const render = (values: Record<string, unknown>, errors?: unknown) =>
+    const render = (values: Record<string, unknown>, errors?: unknown, likely?: unknown) =>
       reply.view('people/views/person-form.njk', {
         title: 'Add a child', heading: 'Add a child to this conversation', action: `/conversations/${id}/children/new`,
-        values, errors, backLink: `/conversations/${id}/children`, submitText: 'Add child', ...codes,
+        values, errors, likely, backLink: `/conversations/${id}/children`, submitText: 'Add child', ...codes,
       });
     if (str(body.prefill) === 'yes') {
       const [given, ...rest] = str(body.name).split(/\s+/);
@@ -243,10 +243,10 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     // Siblings share a household: a second child joins the first child's household.
     const householdOf = d.children[0]?.person_id;
-    const created = await people.create(request.principal!, personFormFrom(body), auditContext(request), householdOf ? { householdOf } : {});
+    const created = await people.create(request.principal!, personFormFrom(body), auditContext(request), { ...(householdOf ? { householdOf } : {}), differentChildReason: opt(body['different-child-reason']) });
     if (!created.ok) {
       reply.code(400);
-      return render(body, toErrorList(created.errors));
+      return render(body, toErrorList(created.errors), created.likely);
     }
     await conversations.addChild(request.principal!, id, created.id, auditContext(request));
     return reply.redirect(`/conversations/${id}/children`);

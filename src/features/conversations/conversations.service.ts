@@ -13,6 +13,7 @@ import { decisionDeadline, type WorkingCalendar } from '../../domain/working-day
 import { evaluateAccumulation, longestLookbackDays } from '../../domain/accumulation.js';
 import { displayName } from '../../domain/names.js';
 import { londonDateOf } from '../../domain/dates.js';
+import { finalSurvivorId } from '../../platform/db/merged-persons.js';
 
 export const SECTIONS = [
   { key: 'caller', title: 'Caller' },
@@ -142,11 +143,12 @@ export class ConversationsService {
     });
   }
 
-  async addChild(principal: Principal, id: string, personId: string, audit: AuditContext): Promise<void> {
+  async addChild(principal: Principal, id: string, chosenId: string, audit: AuditContext): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const e = await this.editable(tx, principal, id);
-      const person = await tx.selectFrom('persons').select('id').where('id', '=', personId).where('authority_id', '=', principal.authorityId).executeTakeFirst();
-      if (!person) throw notFound('child');
+      // A record merged into another is the same child: the conversation goes on the record kept.
+      const personId = await finalSurvivorId(tx, principal.authorityId, chosenId);
+      if (!personId) throw notFound('child');
       if (e.children.some((c) => c.person_id === personId)) return;
       await this.repo.insertChild(tx, { conversation_id: id, version: e.version.version, person_id: personId, position: e.children.length });
       await this.repo.bumpLock(tx, id, e.conversation.lock_version);
@@ -228,6 +230,17 @@ export class ConversationsService {
     const id = randomUUID();
     const now = this.clock.now();
     return this.db.transaction().execute(async (tx) => {
+      // A record merged into another is the same child: the conversation goes on the record kept.
+      const resolved: typeof children = [];
+      for (const c of children) {
+        const survivor = await finalSurvivorId(tx, principal.authorityId, c.person_id);
+        if (!survivor) throw notFound('child');
+        resolved.push({ ...c, person_id: survivor });
+      }
+      children = resolved;
+      if (new Set(children.map((c) => c.person_id)).size !== children.length) {
+        throw new HttpError(422, 'The same child is named twice', 'Two of the children are the same child (one record was merged into the other). Name them once.');
+      }
       const found = await tx
         .selectFrom('persons')
         .select(['id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth'])

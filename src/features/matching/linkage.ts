@@ -37,6 +37,8 @@ export function recordInput(r: LinkageRecord): MatchInput {
     givenName: blank(r.given_name),
     familyName: blank(r.family_name),
     dateOfBirth: validIsoDate(blank(r.date_of_birth)),
+    // Extra columns some files carry (our synthetic children set): an unborn child's expected date.
+    expectedDateOfBirth: validIsoDate(blank(r.expected_date_of_birth)),
     sex: blank(r.sex),
     nhsNumber: blank(r.nhs_number),
     postcode: blank(r.postcode),
@@ -61,6 +63,7 @@ export async function loadRecords(db: Executor, authorityId: string, records: Li
         family_name: input.familyName,
         name_search: nameSearchText({ given_name: input.givenName, family_name: input.familyName }),
         date_of_birth: input.dateOfBirth,
+        expected_date_of_birth: input.dateOfBirth ? null : (input.expectedDateOfBirth ?? null),
         sex,
         nhs_number: input.nhsNumber && /^\d{10}$/.test(input.nhsNumber) ? input.nhsNumber : null,
         postcode: input.postcode,
@@ -107,7 +110,7 @@ export async function evaluate(
   authorityId: string,
   records: LinkageRecord[],
   ids: Map<string, string>,
-  opts: { searchLimit?: number; weights?: SearchOptions['weights']; onProgress?: (done: number) => void } = {},
+  opts: { searchLimit?: number; weights?: SearchOptions['weights']; today?: string; onProgress?: (done: number) => void } = {},
 ): Promise<EvaluationResult> {
   const matching = new MatchingService();
   const clusterOf = new Map<string, string>();
@@ -129,7 +132,10 @@ export async function evaluate(
   for (const r of records) {
     const pid = ids.get(r.record_id)!;
     const t0 = performance.now();
-    const found = await matching.search(db, authorityId, recordInput(r), { limit: opts.searchLimit ?? 50, excludePersonIds: [pid], weights: opts.weights });
+    const age = r.age_years && /^\d+$/.test(r.age_years) ? Number(r.age_years) : null;
+    const found = await matching.search(db, authorityId, recordInput(r), {
+      limit: opts.searchLimit ?? 50, excludePersonIds: [pid], weights: opts.weights, ageYears: age, today: opts.today, minProbability: 0.001,
+    });
     times.push(performance.now() - t0);
     for (const c of found) if (c.probability >= LIKELY_PROBABILITY) predicted.add(pairKey(pid, c.personId));
     if ((sizes.get(r.cluster_id) ?? 0) > 1) {

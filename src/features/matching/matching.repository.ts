@@ -17,13 +17,15 @@ export interface CandidateRow {
   postcode_sector: string | null;
   address_line_1: string | null;
   town: string | null;
+  ethnicity: string | null;
+  upn: string | null;
   name_placeholder: boolean;
   match_std: MatchStdColumn;
 }
 
 const COLUMNS = [
   'id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number',
-  'postcode', 'postcode_outward', 'postcode_sector', 'address_line_1', 'town', 'name_placeholder', 'match_std',
+  'postcode', 'postcode_outward', 'postcode_sector', 'address_line_1', 'town', 'ethnicity', 'upn', 'name_placeholder', 'match_std',
 ] as const;
 
 export class MatchingRepository {
@@ -46,7 +48,9 @@ export class MatchingRepository {
       .select(COLUMNS)
       .where('authority_id', '=', authorityId)
       .where('merged_into_id', 'is', null)
-      .where(sql<boolean>`match_keys && ${sql.val(keys)}::text[]`);
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('person_match_keys').select('person_id').where('authority_id', '=', authorityId).where('key', 'in', keys.length ? keys : ['']),
+      );
     if (trigram) {
       q = q.union(
         db
@@ -73,8 +77,9 @@ export class MatchingRepository {
       select distinct on (p.id) ${cols}
         from unnest(${sql.val(keys)}::text[]) as k(key)
         cross join lateral (
-          select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from persons
-           where authority_id = ${authorityId} and merged_into_id is null and match_keys @> array[k.key]
+          select ${sql.join(COLUMNS.map((c) => sql.ref(`q.${c}`)))} from person_match_keys mk
+            join persons q on q.id = mk.person_id
+           where mk.authority_id = ${authorityId} and mk.key = k.key and q.merged_into_id is null
            limit ${perKey}
         ) p`.execute(db);
     return exclude.length ? res.rows.filter((r) => !exclude.includes(r.id)) : res.rows;

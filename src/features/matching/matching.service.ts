@@ -125,10 +125,12 @@ export class MatchingService {
     const family = [...new Set(probe.names.map((n) => n.family).filter((f): f is string => !!f))];
     const rows = await this.repo.frequencies(db, authorityId, given, family);
     const total = rows.find((r) => r.field === '*')?.n ?? 0;
+    if (total === 0) return undefined;
     // Too few people to say how common a name is: use the model's average instead.
-    if (total < 1000) return undefined;
+    if (total < 1000) return { population: total, given: () => undefined, family: () => undefined };
     const map = new Map(rows.map((r) => [`${r.field}:${r.value}`, r.n / total]));
     return {
+      population: total,
       given: (v) => map.get(`given:${v}`) ?? 1 / total,
       family: (v) => map.get(`family:${v}`) ?? 1 / total,
     };

@@ -51,6 +51,29 @@ describe('adding a child', () => {
   });
 });
 
+describe('creating a child who is likely already on record', () => {
+  test('asks for a reason, saves nothing without one, and audits the reason given', async () => {
+    const count = async () => Number((await ctx.db.selectFrom('persons').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    // Same child as Eleanor, as a caller would give her: a short name and the day and month swapped.
+    const again = { ...ellie, 'given-name': 'Ellie', 'nhs-number': '', 'dob-day': ellie['dob-month'], 'dob-month': ellie['dob-day'] };
+    const refused = await worker.post('/people', again);
+    assert.equal(refused.status, 400);
+    assert.deepEqual(errorSummary(refused.body).map(([h]) => h), ['#different-child-reason']);
+    assert.match(refused.body, new RegExp(`href="/people/${ellieId}"`));
+    assert.match(refused.body, /same date of birth with day and month swapped/i);
+    assert.equal(await count(), before);
+
+    const created = await worker.post('/people', { ...again, 'different-child-reason': 'A cousin with the same name; confirmed with the school' });
+    assert.equal(created.status, 302);
+    const id = created.location!.split('/')[2]!;
+    const audit = await ctx.db.selectFrom('audit_events').select(['action', 'details']).where('person_id', '=', id).where('action', '=', 'person.created').executeTakeFirstOrThrow();
+    const details = audit.details as { differentChildReason?: string; likelyExisting?: { personId: string }[] };
+    assert.equal(details.differentChildReason, 'A cousin with the same name; confirmed with the school');
+    assert.deepEqual(details.likelyExisting?.map((l) => l.personId), [ellieId]);
+  });
+});
+
 describe('searching before creating', () => {
   const search = (form: Record<string, string>) => worker.post('/people/search', form);
 
@@ -65,12 +88,12 @@ describe('searching before creating', () => {
   test('finds a child by date of birth with day and month swapped', async () => {
     const res = await search({ 'dob-day': '11', 'dob-month': '4', 'dob-year': '2016' });
     assert.match(res.body, /Eleanor Smith-Jones/);
-    assert.match(res.body, /Date of birth matches with day and month swapped/);
+    assert.match(res.body, /same date of birth with day and month swapped/i);
   });
 
   test('finds a child by NHS number in any format, and by postcode', async () => {
-    assert.match((await search({ 'nhs-number': '999-100-0003' })).body, /NHS number matches/);
-    assert.match((await search({ postcode: 'NR1 2DH' })).body, /Postcode matches/);
+    assert.match((await search({ 'nhs-number': '999-100-0003' })).body, /same NHS number/i);
+    assert.match((await search({ postcode: 'NR1 2DH' })).body, /same (address and )?postcode/i);
   });
 
   test('an empty or invalid search is explained, not run', async () => {

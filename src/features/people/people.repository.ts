@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { Person } from '../../platform/db/schema.js';
 import type { PersonRecord } from '../../domain/person-rules.js';
+import { mergedSetIds } from '../../platform/db/merged-persons.js';
 
 export interface SearchCriteria {
   name: string | null;
@@ -64,6 +65,19 @@ export class PeopleRepository {
       .orderBy('name_score', 'desc')
       .limit(limit)
       .execute() as Promise<SearchRow[]>;
+  }
+
+  /** Everyone (not merged away) in the given households, for search-result context. */
+  householdMembers(db: Executor, authorityId: string, householdIds: string[]) {
+    if (householdIds.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom('persons')
+      .select(['id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth'])
+      .where('authority_id', '=', authorityId)
+      .where('household_id', 'in', [...new Set(householdIds)])
+      .where('merged_into_id', 'is', null)
+      .orderBy('date_of_birth')
+      .execute();
   }
 
   findById(db: Executor, authorityId: string, id: string): Promise<Person | undefined> {
@@ -134,20 +148,61 @@ export class PeopleRepository {
       .execute();
   }
 
-  /** The child and everyone in their household or family network, whose conversations make up the chronology. */
+  /**
+   * The child and everyone in their household or family network, whose conversations make up the
+   * chronology. Records merged into the child count as the child (their households and family too),
+   * and records merged into anyone found count as that person.
+   */
   async householdIds(db: Executor, authorityId: string, person: Person): Promise<string[]> {
-    // A union of four indexed lookups: an OR across them would make PostgreSQL scan every person.
+    const own = await this.mergedIds(db, authorityId, person.id);
+    const households =
+      own.length > 1
+        ? [...new Set((await db.selectFrom('persons').select('household_id').where('id', 'in', own).execute()).map((p) => p.household_id).filter((h): h is string => !!h))]
+        : person.household_id ? [person.household_id] : [];
+    // A union of indexed lookups: an OR across them would make PostgreSQL scan every person.
     const rows = await db
       .selectFrom('persons')
       .select('id')
-      .where('id', '=', person.id)
-      .$if(!!person.household_id, (q) =>
-        q.union(db.selectFrom('persons').select('id').where('household_id', '=', person.household_id!).where('authority_id', '=', authorityId)),
+      .where('id', 'in', own)
+      .$if(households.length > 0, (q) =>
+        q.union(db.selectFrom('persons').select('id').where('household_id', 'in', households).where('authority_id', '=', authorityId)),
       )
-      .union(db.selectFrom('relationships').select('related_person_id as id').where('person_id', '=', person.id).where('authority_id', '=', authorityId))
-      .union(db.selectFrom('relationships').select('person_id as id').where('related_person_id', '=', person.id).where('authority_id', '=', authorityId))
+      .union(db.selectFrom('relationships').select('related_person_id as id').where('person_id', 'in', own).where('authority_id', '=', authorityId))
+      .union(db.selectFrom('relationships').select('person_id as id').where('related_person_id', 'in', own).where('authority_id', '=', authorityId))
       .execute();
-    return rows.map((r) => r.id);
+    return mergedSetIds(db, authorityId, rows.map((r) => r.id));
+  }
+
+  /** The person and every record merged into them (directly or through a chain of merges). */
+  mergedIds(db: Executor, authorityId: string, personId: string): Promise<string[]> {
+    return mergedSetIds(db, authorityId, [personId]);
+  }
+
+  /** The merge that folded this person into another record, if they are merged, with the record kept. */
+  mergedInto(db: Executor, authorityId: string, personId: string) {
+    return db
+      .selectFrom('person_merges as m')
+      .innerJoin('persons as s', 's.id', 'm.survivor_id')
+      .leftJoin('users as u', 'u.id', 'm.merged_by')
+      .select(['m.id', 'm.merged_at', 'm.reason', 'u.display_name as merged_by_name', 's.id as survivor_id', 's.given_name', 's.family_name', 's.expected_date_of_birth'])
+      .where('m.merged_id', '=', personId)
+      .where('m.authority_id', '=', authorityId)
+      .where('m.unmerged_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Records merged straight into this one (not yet undone), newest first. */
+  mergesInto(db: Executor, authorityId: string, survivorId: string) {
+    return db
+      .selectFrom('person_merges as m')
+      .innerJoin('persons as p', 'p.id', 'm.merged_id')
+      .leftJoin('users as u', 'u.id', 'm.merged_by')
+      .select(['m.id', 'm.merged_at', 'm.reason', 'u.display_name as merged_by_name', 'p.id as person_id', 'p.given_name', 'p.family_name', 'p.date_of_birth', 'p.expected_date_of_birth'])
+      .where('m.survivor_id', '=', survivorId)
+      .where('m.authority_id', '=', authorityId)
+      .where('m.unmerged_at', 'is', null)
+      .orderBy('m.merged_at', 'desc')
+      .execute();
   }
 
   /** Completed conversations (their current version) about any of the given people, newest first. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { CAN } from '../../platform/auth/roles.js';
-import { auditContext, bodyOf, list, str, type FormBody } from '../../platform/http/forms.js';
+import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platform/http/forms.js';
 import { toErrorList } from '../../platform/http/errors.js';
 import { PeopleService, type SearchInput } from './people.service.js';
 import type { PersonForm } from '../../domain/person-rules.js';
@@ -120,10 +120,10 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
     const body = bodyOf(request);
     const conversation = null;
     const householdOf = uuidOrNull(body['household-of']);
-    const result = await people.create(request.principal!, personFormFrom(body), auditContext(request), { householdOf: householdOf ?? undefined });
+    const result = await people.create(request.principal!, personFormFrom(body), auditContext(request), { householdOf: householdOf ?? undefined, differentChildReason: opt(body['different-child-reason']) });
     if (!result.ok) {
       reply.code(400);
-      return renderNew(reply, body, { conversation, householdOf, errors: toErrorList(result.errors) });
+      return renderNew(reply, body, { conversation, householdOf, errors: toErrorList(result.errors), likely: result.likely });
     }
     request.session.flash = { heading: 'Child added', text: 'The record has been created.' };
     return reply.redirect(`/people/${result.id}`);
@@ -132,8 +132,10 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/people/:id', { config: read }, async (request, reply) => {
     const id = uuidParam(request);
     const principal = request.principal!;
-    const { person, aliases, family, entries, flags } = await people.record(principal, id, auditContext(request));
-    return reply.view('people/views/person.njk', { title: displayTitle(person), person, aliases, family, entries, flags, ...codeLists });
+    const { person, aliases, family, entries, flags, mergedInto, merges } = await people.record(principal, id, auditContext(request));
+    return reply.view('people/views/person.njk', {
+      title: displayTitle(person), person, aliases, family, entries, flags, mergedInto, merges, canUnmerge: CAN.mergePeople.includes(principal.role), ...codeLists,
+    });
   });
 
   app.get('/people/:id/edit', { config: write }, async (request, reply) => {
@@ -201,10 +203,10 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
         reply.code(400);
         return renderFamily(request, reply, { values: body, errors: toErrorList(errors) });
       }
-      const created = await people.create(request.principal!, form, auditContext(request), lives === 'yes' ? { householdOf: id } : {});
+      const created = await people.create(request.principal!, form, auditContext(request), { ...(lives === 'yes' ? { householdOf: id } : {}), differentChildReason: opt(body['different-child-reason']) });
       if (!created.ok) {
         reply.code(400);
-        return renderFamily(request, reply, { values: body, errors: toErrorList(created.errors) });
+        return renderFamily(request, reply, { values: body, errors: toErrorList(created.errors), likely: created.likely });
       }
       relatedId = created.id;
     } else if (errors.length) {

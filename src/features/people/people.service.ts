@@ -14,6 +14,9 @@ import { normalisePostcode, isValidPostcode, postcodeParts } from '../../domain/
 import { evaluateAccumulation, type AccumulationFlag } from '../../domain/accumulation.js';
 import { isCodeIn, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { HttpError, notFound } from '../../platform/http/errors.js';
+import { MatchingService, LIKELY_PROBABILITY, addressText, type MatchInput } from '../matching/matching.service.js';
+import type { CandidateRow } from '../matching/matching.repository.js';
+import type { Band } from '../../domain/matching/model.js';
 
 export interface SearchInput {
   name: string;
@@ -26,10 +29,18 @@ export interface SearchInput {
 }
 
 export interface SearchResult {
-  person: Person;
+  person: CandidateRow;
   age: number | null;
+  /** Plain-English evidence for, strongest first. */
   reasons: string[];
+  /** Plain-English evidence against. */
+  against: string[];
+  probability: number;
+  band: Band;
+  /** Percentage for display and the API, 0–100. */
   score: number;
+  /** Brothers, sisters and others in the same household, so the worker can tell which child is which. */
+  household: { id: string; name: string; age: number | null; expected: string | null }[];
 }
 
 export interface ChronologyEntry {
@@ -48,6 +59,7 @@ export interface ChronologyEntry {
 
 export class PeopleService {
   readonly repo = new PeopleRepository();
+  readonly matching = new MatchingService();
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
@@ -101,12 +113,21 @@ export class PeopleService {
 
   async search(principal: Principal, criteria: SearchCriteria, audit: AuditContext): Promise<SearchResult[]> {
     return this.db.transaction().execute(async (tx) => {
-      const rows = await this.repo.search(tx, principal.authorityId, criteria);
-      const results = rows
-        .map((p) => rank(p, p.name_score, criteria))
-        .filter((r) => r.score > 0)
-        .sort((a, b) => b.score - a.score)
-        .slice(0, 25);
+      const found = (await this.matching.search(tx, principal.authorityId, searchInputOf(criteria), { limit: 15, minProbability: 0, ageYears: criteria.ageYears, today: criteria.today }))
+        .filter((c) => c.reasons.length > 0);
+      const households = await this.repo.householdMembers(tx, principal.authorityId, found.map((c) => c.person.household_id).filter((h): h is string => !!h));
+      const results: SearchResult[] = found.map((c) => ({
+        person: c.person,
+        age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, criteria.today) : null,
+        reasons: c.reasons,
+        against: c.against,
+        probability: c.probability,
+        band: c.band,
+        score: Math.round(c.probability * 1000) / 10,
+        household: households
+          .filter((m) => m.household_id === c.person.household_id && m.id !== c.personId)
+          .map((m) => ({ id: m.id, name: displayName(m), age: m.date_of_birth ? ageInYears(m.date_of_birth, criteria.today) : null, expected: m.expected_date_of_birth })),
+      }));
       const used = Object.fromEntries(
         Object.entries({ name: criteria.name, dob: criteria.dob, age: criteria.ageYears?.toString() ?? null, postcode: criteria.postcode, nhsNumber: criteria.nhsNumber })
           .filter(([, v]) => v) as [string, string][],
@@ -114,6 +135,21 @@ export class PeopleService {
       await recordAudit(tx, audit, { action: 'person.searched', personIds: [], details: { criteria: used, results: results.length } });
       return results;
     });
+  }
+
+  /**
+   * Likely existing records of the child about to be created: if any, the worker must use one
+   * of them or say why this is a different child.
+   */
+  async likelyExisting(principal: Principal, form: PersonForm): Promise<SearchResult[]> {
+    const v = validatePerson(form, todayInLondon(this.clock.now()));
+    if (!v.ok) return [];
+    const found = await this.matching.search(this.db, principal.authorityId, matchInputOf(v.person, v.alias ? [v.alias] : []), { minProbability: LIKELY_PROBABILITY, limit: 5 });
+    const today = todayInLondon(this.clock.now());
+    return found.map((c) => ({
+      person: c.person, age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, today) : null, reasons: c.reasons, against: c.against,
+      probability: c.probability, band: c.band, score: Math.round(c.probability * 1000) / 10, household: [],
+    }));
   }
 
   /** The child's record page: details, family and chronology, read and audited in one transaction. */
@@ -129,13 +165,30 @@ export class PeopleService {
   private async viewIn(tx: Tx, principal: Principal, id: string, audit: AuditContext) {
     const person = await this.repo.findById(tx, principal.authorityId, id);
     if (!person) throw notFound('child or person');
-    const aliases = await this.repo.aliases(tx, id);
-    const links = await this.repo.family(tx, principal.authorityId, id);
-    // Symmetric links (brothers and sisters) are stored both ways: show each person once.
+    // Records merged into this one show here too: their other names and their family.
+    const merged = (await this.repo.mergedIds(tx, principal.authorityId, id)).filter((x) => x !== id);
+    const ids = [id, ...merged];
+    const aliases = [];
+    const links = [];
+    for (const x of ids) {
+      aliases.push(...(await this.repo.aliases(tx, x)));
+      links.push(...(await this.repo.family(tx, principal.authorityId, x)));
+    }
+    // Symmetric links (brothers and sisters) are stored both ways: show each person once, and a
+    // relative linked from two merged records once. Links between the merged records themselves are left out.
     const outward = new Set(links.filter((l) => l.direction === 'outward').map((l) => l.id));
-    const family = links.filter((l) => l.direction === 'outward' || !outward.has(l.id));
-    await recordAudit(tx, audit, { action: 'person.viewed', personId: id });
-    return { person, aliases, family };
+    const seen = new Set<string>();
+    const family = links.filter((l) => {
+      const key = `${l.id}|${l.relationship_type}|${l.direction}`;
+      if (ids.includes(l.id) || seen.has(key) || (l.direction !== 'outward' && outward.has(l.id))) return false;
+      seen.add(key);
+      return true;
+    });
+    const mergedInto = person.merged_into_id ? ((await this.repo.mergedInto(tx, principal.authorityId, id)) ?? null) : null;
+    const merges = await this.repo.mergesInto(tx, principal.authorityId, id);
+    // Showing a merged record's details on this one is a view of that record too.
+    for (const x of ids) await recordAudit(tx, audit, { action: 'person.viewed', personId: x });
+    return { person, aliases, family, mergedInto, merges };
   }
 
   async get(principal: Principal, id: string): Promise<Person> {
@@ -148,10 +201,21 @@ export class PeopleService {
     principal: Principal,
     form: PersonForm,
     audit: AuditContext,
-    opts: { householdOf?: string } = {},
-  ): Promise<{ ok: true; id: string } | { ok: false; errors: FieldError[] }> {
+    opts: { householdOf?: string; differentChildReason?: string | null } = {},
+  ): Promise<{ ok: true; id: string } | { ok: false; errors: FieldError[]; likely?: SearchResult[] }> {
     const v = validatePerson(form, todayInLondon(this.clock.now()));
     if (!v.ok) return v;
+    // A record that is likely this child already exists: use it, or say why this is someone else.
+    const reason = opts.differentChildReason?.trim() || null;
+    if (reason && reason.length > 1000) return { ok: false, errors: [{ field: 'different-child-reason', message: 'The reason must be 1000 characters or fewer' }] };
+    const likely = await this.likelyExisting(principal, form);
+    if (likely.length && !reason) {
+      return {
+        ok: false,
+        likely,
+        errors: [{ field: 'different-child-reason', message: `${likely.length === 1 ? 'A record that is' : `${likely.length} records that are`} likely the same person already ${likely.length === 1 ? 'exists' : 'exist'}. Use ${likely.length === 1 ? 'it' : 'one of them'}, or explain why this is a different person` }],
+      };
+    }
     const id = randomUUID();
     await this.db.transaction().execute(async (tx) => {
       let householdId: string | null = null;
@@ -172,9 +236,14 @@ export class PeopleService {
         household_id: householdId,
         created_by: actorUserId(principal),
         name_search: nameSearchText(v.person, v.alias ? [v.alias] : []),
+        ...MatchingService.columns(matchInputOf(v.person, v.alias ? [v.alias] : [])),
       });
       if (v.alias) await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
-      await recordAudit(tx, audit, { action: 'person.created', personId: id });
+      await recordAudit(tx, audit, {
+        action: 'person.created',
+        personId: id,
+        ...(likely.length ? { details: { likelyExisting: likely.map((l) => ({ personId: l.person.id, probability: l.probability })), differentChildReason: reason } } : {}),
+      });
     });
     return { ok: true, id };
   }
@@ -196,7 +265,7 @@ export class PeopleService {
         await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
         aliases.push({ id: '', person_id: id, created_at: new Date(), ...v.alias });
       }
-      const ok = await this.repo.update(tx, principal.authorityId, id, expectedVersion, { ...v.person, name_search: nameSearchText(v.person, aliases) }, this.clock.now());
+      const ok = await this.repo.update(tx, principal.authorityId, id, expectedVersion, { ...v.person, name_search: nameSearchText(v.person, aliases), ...MatchingService.columns(matchInputOf(v.person, aliases)) }, this.clock.now());
       if (!ok) {
         return { ok: false as const, errors: [{ field: 'given-name', message: 'Someone else changed these details while you were editing. Your changes have not been saved: check the record and make them again' }] };
       }
@@ -266,10 +335,19 @@ export class PeopleService {
     const person = await this.repo.findById(tx, principal.authorityId, id);
     if (!person) throw notFound('child or person');
     const ids = await this.repo.householdIds(tx, principal.authorityId, person);
+    // Conversations about a record merged into this one are about this child.
+    const same = new Set(await this.repo.mergedIds(tx, principal.authorityId, id));
     const rows = await this.repo.chronology(tx, principal.authorityId, ids);
     if (audit) await recordAudit(tx, audit, { action: 'chronology.viewed', personId: id });
-    const entries = groupChronology(rows, id, profile.agencies);
-    const own = rows.filter((r) => r.person_id === id).map((r) => ({ id: r.conversation_id, occurredAt: r.started_at, outcomeCode: r.outcome_code ?? '' }));
+    const entries = groupChronology(rows, id, profile.agencies).map((e) => ({
+      ...e,
+      aboutThisChild: e.children.some((c) => same.has(c.personId)),
+      children: e.children.map((c) => ({ ...c, thisChild: same.has(c.personId) })),
+    }));
+    const counted = new Set<string>();
+    const own = rows
+      .filter((r) => same.has(r.person_id) && !counted.has(r.conversation_id) && !!counted.add(r.conversation_id))
+      .map((r) => ({ id: r.conversation_id, occurredAt: r.started_at, outcomeCode: r.outcome_code ?? '' }));
     const flags: AccumulationFlag[] = evaluateAccumulation(own, this.clock.now(), profile.accumulationRules, {
       outcomeLabels: Object.fromEntries(profile.outcomes.map((o) => [o.code, o.label])),
     });
@@ -303,39 +381,40 @@ export function groupChronology(rows: ChronologyRow[], childId: string, agencies
   return [...byId.values()];
 }
 
-function rank(person: Person, nameScore: number, c: SearchCriteria): SearchResult {
-  const reasons: string[] = [];
-  let score = 0;
-  if (c.nhsNumber && person.nhs_number === c.nhsNumber) {
-    score += 100;
-    reasons.push('NHS number matches');
+/** A person's details as the matching engine reads them. */
+export function matchInputOf(p: PersonRecord, aliases: { given_name: string | null; family_name: string | null }[]): MatchInput {
+  return {
+    givenName: p.given_name,
+    familyName: p.family_name,
+    otherNames: aliases.map((a) => ({ givenName: a.given_name, familyName: a.family_name })),
+    dateOfBirth: p.date_of_birth,
+    expectedDateOfBirth: p.expected_date_of_birth,
+    sex: p.sex,
+    nhsNumber: p.nhs_number,
+    postcode: p.postcode,
+    address: addressText(p),
+  };
+}
+
+/**
+ * The search form has one name box. One word could be either name, so it is tried as both;
+ * with more words, the last is the family name ("Ellie Smith-Jones", "Mary Ann Smith").
+ */
+export function searchInputOf(c: SearchCriteria): MatchInput {
+  const words = (c.name ?? '').split(' ').filter(Boolean);
+  let givenName: string | null = null;
+  let familyName: string | null = null;
+  const otherNames: MatchInput['otherNames'] = [];
+  if (words.length === 1) {
+    familyName = words[0]!;
+    otherNames.push({ givenName: words[0]!, familyName: null });
+  } else if (words.length > 1) {
+    givenName = words.slice(0, -1).join(' ');
+    familyName = words.at(-1)!;
+    // "Ellie Smith Jones" typed without the hyphen: the last two words may be one surname.
+    if (words.length > 2) otherNames.push({ givenName: words[0]!, familyName: words.slice(1).join(' ') });
   }
-  if (c.dob && person.date_of_birth === c.dob) {
-    score += 40;
-    reasons.push('Date of birth matches');
-  } else if (c.dobSwapped && person.date_of_birth === c.dobSwapped) {
-    score += 25;
-    reasons.push('Date of birth matches with day and month swapped');
-  }
-  const age = person.date_of_birth ? ageInYears(person.date_of_birth, c.today) : null;
-  if (c.ageYears !== null && age !== null && Math.abs(age - c.ageYears) <= 1) {
-    score += 10;
-    reasons.push(age === c.ageYears ? 'Age matches' : 'Age within a year');
-  }
-  if (c.postcode && person.postcode === c.postcode) {
-    score += 20;
-    reasons.push('Postcode matches');
-  } else if (c.postcodeSector && person.postcode && postcodeParts(person.postcode)?.sector === c.postcodeSector) {
-    score += 8;
-    reasons.push('Same postcode area');
-  }
-  if (c.name && nameScore >= 0.3) {
-    score += Math.round(nameScore * 60);
-    reasons.push(nameScore >= 0.95 ? 'Name matches' : 'Name is similar');
-  }
-  // The search is for a child: adults (parents, carers) stay in the list, below children.
-  if (age !== null && age >= 18 && score > 0) score = Math.max(1, score - 15);
-  return { person, age, reasons, score };
+  return { givenName, familyName, otherNames, dateOfBirth: c.dob, nhsNumber: c.nhsNumber, postcode: c.postcode };
 }
 
 /** Rows record the staff member who made them; an integration's changes are attributed in the audit log instead. */

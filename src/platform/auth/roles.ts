@@ -28,6 +28,10 @@ export const CAN = {
   recordConversations: ['cads-worker', 'team-manager', 'edt-worker'] as Role[],
   /** Record the service's decision on a conversation that needs one. */
   recordDecisions: ['cads-worker', 'team-manager'] as Role[],
+  /** See the queue of possible duplicate records and compare a pair side by side. */
+  reviewDuplicates: ['cads-worker', 'team-manager', 'mash-coordinator'] as Role[],
+  /** Merge duplicate records, mark a pair as different people, and undo a merge. */
+  mergePeople: ['cads-worker', 'team-manager'] as Role[],
   /** See the whole team's list. */
   manageTeam: ['team-manager'] as Role[],
   administer: ['administrator'] as Role[],

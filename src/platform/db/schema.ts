@@ -358,6 +358,7 @@ export interface DB {
   households: HouseholdsTable;
   persons: PersonsTable;
   name_frequencies: NameFrequenciesTable;
+  person_match_keys: { authority_id: string; key: string; person_id: string };
   person_merges: PersonMergesTable;
   duplicate_candidates: DuplicateCandidatesTable;
   duplicate_scans: DuplicateScansTable;

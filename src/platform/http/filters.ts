@@ -5,6 +5,7 @@ import { formatNhsNumber } from '../../domain/nhs-number.js';
 
 /** Template filters: presentation only, no data access. */
 export function addFilters(env: nunjucks.Environment, ctx: AppContext): void {
+  env.addFilter('matchBand', (b: string) => ({ 'very-likely': 'Very likely the same person', likely: 'Likely the same person', possible: 'Possibly the same person', unlikely: 'Weak match' } as Record<string, string>)[b] ?? b);
   env.addFilter('dateLong', (d: string | null | undefined) => (d ? formatDateLong(d) : ''));
   env.addFilter('dateTime', (d: Date | string | null | undefined) => (d ? formatDateTimeLondon(new Date(d)) : ''));
   env.addFilter('isoDateTime', (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : ''));

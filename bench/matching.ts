@@ -9,7 +9,7 @@
  * MatchingService.columns, the migrations and this file's build code. BENCH_MATCH_REBUILD=1
  * forces a rebuild; BENCH_MATCH_DROP=1 drops the schema after the run.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -97,6 +97,18 @@ export function inputOf(r: SyntheticRecord): MatchInput {
   };
 }
 
+/** UUIDs (version 4 layout) from a seeded generator, so a rebuild gives every person the same id. */
+function uuidFrom(r: Rng): () => string {
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return () => {
+    const a = hex(r.next() * 2 ** 32);
+    const b = hex(r.next() * 2 ** 32);
+    const c = hex(r.next() * 2 ** 32);
+    const d = hex(r.next() * 2 ** 32);
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((parseInt(c[0]!, 16) & 3) | 8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  };
+}
+
 /** A PostgreSQL array literal of text: {"a","b"}. */
 function textArrayLiteral(xs: readonly string[]): string {
   return `{${xs.map((x) => `"${x.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
@@ -139,14 +151,15 @@ async function build(client: pg.Client, engine: EngineName, cfg: MatchingConfig,
     await client.query(`set synchronous_commit = off`);
     await client.query(`set maintenance_work_mem = '512MB'`);
   }
-  // Secondary indexes are dropped for the load and made again afterwards: building a GIN index
-  // once is far quicker than updating it for every row.
-  const indexes = (await client.query<{ indexname: string; indexdef: string }>(
-    `select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = 'persons' and indexname <> 'persons_pkey'`,
-  )).rows;
-  for (const ix of indexes) await client.query(`drop index ${ix.indexname}`);
+  // Indexes on the tables the load writes (persons, and person_match_keys, which a trigger on
+  // persons fills) are dropped for the load and made again afterwards: building an index once
+  // is far quicker than updating it for every row. Their unique and foreign-key constraints go
+  // too (one check per key row otherwise) and are added back, and so checked, after the load.
+  // persons_pkey stays: other tables' foreign keys need it.
+  const dropped = await dropIndexes(client, ['persons', 'person_match_keys'], ['persons_pkey']);
 
   const householdIds = new Map<string, string>();
+  const randomUUID = uuidFrom(createRng(cfg.seed * 7919 + 1));
   let inFlight: Promise<unknown> = Promise.resolve();
   let n = 0;
   let batch = newBatch();
@@ -205,7 +218,7 @@ async function build(client: pg.Client, engine: EngineName, cfg: MatchingConfig,
   const loadMs = msSince(t0);
 
   const ti = now();
-  for (const ix of indexes) await client.query(ix.indexdef);
+  await restoreIndexes(client, dropped);
   await client.query(`create index bench_truth_person_idx on bench_truth (person_id)`);
   const indexMs = msSince(ti);
 
@@ -215,7 +228,9 @@ async function build(client: pg.Client, engine: EngineName, cfg: MatchingConfig,
   const freqMs = msSince(tf);
 
   const ta = now();
-  await client.query(engine === 'postgresql' ? `vacuum (analyze) persons, households, name_frequencies, bench_truth` : `analyze persons; analyze households; analyze name_frequencies; analyze bench_truth`);
+  const analyzed = ['persons', 'households', 'name_frequencies', 'bench_truth', 'person_match_keys'];
+  const present = (await client.query<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = current_schema() and table_name = any($1)`, [analyzed])).rows.map((r) => r.t);
+  await client.query(engine === 'postgresql' ? `vacuum (analyze) ${present.join(', ')}` : present.map((t) => `analyze ${t}`).join('; '));
   const analyzeMs = msSince(ta);
 
   const stats = {
@@ -235,6 +250,33 @@ async function build(client: pg.Client, engine: EngineName, cfg: MatchingConfig,
   };
   await client.query(`insert into bench_matching_marker (id, fingerprint, stats) values (1, $1, $2)`, [JSON.stringify(fingerprint), JSON.stringify(stats)]);
   return stats;
+}
+
+interface DroppedIndexes {
+  constraints: { table: string; name: string; def: string }[];
+  indexes: { name: string; def: string }[];
+}
+
+async function dropIndexes(client: pg.Client, tables: string[], keep: string[]): Promise<DroppedIndexes> {
+  const constraints = (await client.query<{ table: string; name: string; def: string }>(
+    `select c.conrelid::regclass::text as table, c.conname as name, pg_get_constraintdef(c.oid) as def
+       from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+      where n.nspname = current_schema() and t.relname = any($1) and c.contype in ('p', 'u', 'f') and not (c.conname = any($2))
+      order by case c.contype when 'f' then 1 else 0 end`, [tables, keep],
+  )).rows;
+  const indexes = (await client.query<{ name: string; def: string }>(
+    `select i.indexname as name, i.indexdef as def from pg_indexes i
+      where i.schemaname = current_schema() and i.tablename = any($1) and not (i.indexname = any($2))
+        and not exists (select 1 from pg_constraint c where c.conname = i.indexname and c.connamespace = (select oid from pg_namespace where nspname = current_schema()))`, [tables, keep],
+  )).rows;
+  for (const c of constraints) await client.query(`alter table ${c.table} drop constraint ${c.name}`);
+  for (const ix of indexes) await client.query(`drop index ${ix.name}`);
+  return { constraints, indexes };
+}
+
+async function restoreIndexes(client: pg.Client, d: DroppedIndexes): Promise<void> {
+  for (const c of d.constraints) await client.query(`alter table ${c.table} add constraint ${c.name} ${c.def}`);
+  for (const ix of d.indexes) await client.query(ix.def);
 }
 
 /** Kysely over one already-connected client (the bench's single connection). */
@@ -429,7 +471,11 @@ export async function benchMatching(engine: EngineName, url: string, cfg: Matchi
     }
     const all = summarise(allSamples);
 
-    const sizes = (await client.query(`select pg_size_pretty(pg_total_relation_size('persons')) as persons, pg_size_pretty(pg_relation_size('persons_match_keys_idx')) as match_keys_index, pg_size_pretty(pg_relation_size('persons_name_trgm_idx')) as trigram_index`).catch(() => ({ rows: [{}] }))).rows[0];
+    const sizes = Object.fromEntries((await client.query<{ relation: string; size: string }>(
+      `select c.relname as relation, pg_size_pretty(pg_relation_size(c.oid)) as size from pg_class c
+        where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'i') and c.relname ~ '^(persons|person_match_keys)'
+        order by pg_relation_size(c.oid) desc`,
+    ).catch(() => ({ rows: [] }))).rows.map((r) => [r.relation, r.size]));
 
     if (process.env.BENCH_MATCH_DROP === '1') await client.query(`drop schema ${schema} cascade`);
     return {

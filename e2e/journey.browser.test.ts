@@ -365,7 +365,8 @@ step('two siblings are added: one found by a misspelt name, one new', async () =
   await worker.getByRole('heading', { name: /possible match/ }).waitFor();
   await axe(worker, 'search results (from a conversation)');
   await shot(worker, '05-search-results');
-  const ellie = worker.locator('.app-search-result').filter({ has: worker.getByRole('link', { name: 'Ellie Smith-Jones', exact: true }) }).filter({ hasText: 'NR1 2DH' });
+  // Each result names its child in its heading; household members are linked below it.
+  const ellie = worker.locator('.app-search-result').filter({ has: worker.getByRole('heading', { level: 3, name: 'Ellie Smith-Jones', exact: true }) }).filter({ hasText: 'NR1 2DH' });
   assert.equal(await ellie.count(), 1, 'the demo family’s Ellie Smith-Jones is in the results');
   await go(worker, ellie.getByRole('button', { name: 'Add Ellie Smith-Jones to this conversation' }));
   assert.equal(new URL(worker.url()).pathname, `/conversations/${id}/children`);
@@ -731,4 +732,53 @@ step('the caller’s written record reaches the mailbox; its survey link works o
   assert.equal(await manager.getByText(/Sam Patel/).count(), 0, "the caller's name is not shown");
   await axe(manager, 'survey results');
   await shot(manager, '13-survey-results');
+});
+
+step('a likely duplicate needs a reason; the duplicate queue compares the two side by side and merges them', async () => {
+  // The search page explains each candidate in words.
+  await worker.goto('/people/search');
+  await worker.getByLabel('Name', { exact: true }).fill('Rosy Smith-Jones');
+  const dob = worker.getByRole('group', { name: /^Date of birth/ });
+  await dob.getByLabel('Day', { exact: true }).fill('14');
+  await dob.getByLabel('Month', { exact: true }).fill('3');
+  await dob.getByLabel('Year', { exact: true }).fill('2022');
+  await go(worker, worker.getByRole('button', { name: 'Search' }));
+  const rosie = worker.locator('.app-search-result').filter({ has: worker.getByRole('heading', { level: 3, name: 'Rosie Smith-Jones', exact: true }) });
+  await rosie.getByText(/Very likely the same person|Likely the same person/).waitFor();
+  await rosie.getByText(/same date of birth/).waitFor();
+  await rosie.getByText(/Lives with:/).waitFor();
+  await axe(worker, 'search results with match strength and reasons');
+
+  // Adding her again anyway: the form names the likely record and asks why this is someone else.
+  await go(worker, worker.getByRole('button', { name: 'Add a new child' }));
+  await worker.getByRole('group', { name: 'Sex' }).getByLabel('Female').check();
+  await worker.getByRole('group', { name: 'Is an interpreter needed?' }).getByLabel('No', { exact: true }).check();
+  await go(worker, worker.getByRole('button', { name: 'Save' }));
+  const links = await errorLinks(worker);
+  assert.deepEqual(links.map((l) => l.href), ['#different-child-reason']);
+  await worker.getByRole('link', { name: 'Rosie Smith-Jones', exact: true }).waitFor();
+  await axe(worker, 'add a child: likely already on record');
+  await worker.getByLabel('Why is this a different person?').fill('Caller insists this is a different child; to be checked with the school');
+  await go(worker, worker.getByRole('button', { name: 'Save' }));
+  await heading(worker, 'Rosy Smith-Jones');
+
+  // The nightly scan (run now) proposes the pair; a manager compares and merges them.
+  const { DuplicatesService } = await import('../src/features/duplicates/duplicates.service.js');
+  await new DuplicatesService(ctx).scan('norfolk', { full: true });
+  const manager = await newUserPage();
+  await signIn(manager, users.manager);
+  await go(manager, manager.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Possible duplicates' }));
+  await heading(manager, 'Possible duplicate records');
+  await axe(manager, 'duplicate review queue');
+  await go(manager, manager.getByRole('link', { name: /Compare Rosie Smith-Jones and Rosy Smith-Jones|Compare Rosy Smith-Jones and Rosie Smith-Jones/ }));
+  await heading(manager, 'Are these the same child?');
+  await axe(manager, 'duplicate comparison');
+  await go(manager, manager.getByRole('button', { name: 'Merge records' }));
+  await errorSummary(manager).getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await axe(manager, 'duplicate comparison with errors');
+  await manager.getByRole('group', { name: 'Which record do you want to keep?' }).getByLabel(/Rosie Smith-Jones/).check();
+  await manager.getByLabel('Why are you sure they are the same child?').fill('Same child: confirmed with the school and the health visitor');
+  await go(manager, manager.getByRole('button', { name: 'Merge records' }));
+  await axe(manager, 'after a merge');
+  await shot(manager, '14-after-merge');
 });

@@ -12,7 +12,7 @@ import { foldName } from '../names.js';
 import { normalisePostcode, isValidPostcode, postcodeParts } from '../postcode.js';
 import { normaliseNhsNumber, isValidNhsNumber } from '../nhs-number.js';
 
-export const STANDARDISATION_VERSION = 1;
+export const STANDARDISATION_VERSION = 2;
 
 const NICKNAMES = nicknames as Record<string, string[]>;
 
@@ -234,7 +234,7 @@ export function standardise(input: MatchInput): Standardised {
  *   ad  house number and street + postcode area
  *   pc  full postcode (a household or a street)
  * Broad keys (asked only when the specific ones find nobody likely, each capped):
- *   d   date of birth;  g  canonical given name;  f  phonetic family name
+ *   d   date of birth;  g  canonical given name;  gm  phonetic given name;  f  phonetic family name
  */
 export function blockingKeys(s: Standardised, opts: { forSearch: boolean } = { forSearch: false }): string[] {
   return [...specificKeys(s, opts.forSearch), ...broadKeys(s, opts.forSearch)];
@@ -303,6 +303,7 @@ export function broadKeys(s: Standardised, forSearch = false): string[] {
   for (const d of dobVariants(s, forSearch)) keys.add(`d:${d}`);
   for (const n of searchNames(s, forSearch)) {
     if (n.givenCanon[0]) for (const c of n.givenCanon) keys.add(`g:${c}`);
+    if (n.givenDm[0]) keys.add(`gm:${n.givenDm[0]}`);
     for (const f of famCodes(n)) keys.add(`f:${f}`);
   }
   return [...keys];

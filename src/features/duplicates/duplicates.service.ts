@@ -280,6 +280,10 @@ export class DuplicatesService {
   /** The job: one authority when it names one (a worker asked), else every authority (the nightly run). */
   async runScanJob(data: { authorityId?: string }): Promise<void> {
     const ids = data.authorityId ? [data.authorityId] : this.ctx.profiles.all().map((p) => p.id);
-    for (const id of ids) await this.scan(id);
+    for (const id of ids) {
+      // Name frequencies are recounted first, so the scan weighs common names as they are today.
+      await this.matching.refreshFrequencies(this.db, id);
+      await this.scan(id);
+    }
   }
 }

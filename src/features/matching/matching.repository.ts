@@ -23,6 +23,13 @@ export interface CandidateRow {
   match_std: MatchStdColumn;
 }
 
+/**
+ * At most this many people come from the keys: those sharing the most keys with the search.
+ * A common first name and year of birth can share one key with hundreds of children; the child
+ * searched for shares several.
+ */
+const KEYED_CAP = 250;
+
 const COLUMNS = [
   'id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number',
   'postcode', 'postcode_outward', 'postcode_sector', 'address_line_1', 'town', 'ethnicity', 'upn', 'name_placeholder', 'match_std',
@@ -43,27 +50,27 @@ export class MatchingRepository {
     cap: number,
   ): Promise<CandidateRow[]> {
     if (keys.length === 0 && !trigram) return [];
-    let q = db
-      .selectFrom('persons')
-      .select(COLUMNS)
-      .where('authority_id', '=', authorityId)
-      .where('merged_into_id', 'is', null)
-      .where('id', 'in', (eb) =>
-        eb.selectFrom('person_match_keys').select('person_id').where('authority_id', '=', authorityId).where('key', 'in', keys.length ? keys : ['']),
-      );
-    if (trigram) {
-      q = q.union(
-        db
-          .selectFrom('persons')
-          .select(COLUMNS)
-          .where('authority_id', '=', authorityId)
-          .where('merged_into_id', 'is', null)
-          .where('postcode_sector', '=', trigram.sector)
-          .where(sql<boolean>`name_search % ${trigram.name}`),
-      );
-    }
-    const rows = (await q.limit(cap).execute()) as CandidateRow[];
-    return exclude.length ? rows.filter((r) => !exclude.includes(r.id)) : rows;
+    const cols = sql.join(COLUMNS.map((c) => sql.ref(`p.${c}`)));
+    // The key lookup is materialised first, so the plan always starts from the few matching keys
+    // (without statistics PostgreSQL may otherwise walk every person and probe the keys for each).
+    const byKeys = sql`
+      select ${cols} from (
+        select person_id from person_match_keys
+         where authority_id = ${authorityId} and key = any(${sql.val(keys.length ? keys : [''])}::text[])
+         group by person_id order by count(*) desc, person_id limit ${KEYED_CAP}
+      ) k join persons p on p.id = k.person_id
+      where p.merged_into_id is null`;
+    // Names like the one searched for, among the people of the postcode sector. similarity() on the
+    // sector's rows, rather than the % operator, keeps the planner on the sector index.
+    const bySector = trigram
+      ? sql`
+      union
+      select ${cols} from persons p
+       where p.authority_id = ${authorityId} and p.postcode_sector = ${trigram.sector} and p.merged_into_id is null
+         and similarity(p.name_search, ${trigram.name}) >= 0.3`
+      : sql``;
+    const res = await sql<CandidateRow>`with matched as materialized (${byKeys}${bySector}) select * from matched limit ${cap}`.execute(db);
+    return exclude.length ? res.rows.filter((r) => !exclude.includes(r.id)) : res.rows;
   }
 
   /**

@@ -35,6 +35,12 @@ export interface SearchOptions {
   /** The household of the person searched for, when known (twins rule). */
   householdId?: string | null;
   excludePersonIds?: string[];
+  /**
+   * Widen to the broad rules (a date of birth or a name alone) when the specific ones find
+   * nobody likely. On for searches; off for the duplicate scan, where a pair with only that in
+   * common is not worth a reviewer's time and the wider lookups would dominate the scan.
+   */
+  broad?: boolean;
   /** Model weights (the evaluation can try others); the checked-in ones by default. */
   weights?: ModelWeights;
 }
@@ -89,7 +95,7 @@ export class MatchingService {
   async candidatesForPerson(db: Executor, authorityId: string, personId: string, opts: SearchOptions = {}): Promise<MatchCandidate[]> {
     const row = await this.repo.person(db, authorityId, personId);
     if (!row || row.merged_into_id) return [];
-    return this.rank(db, authorityId, fromStored(row), { ...opts, householdId: row.household_id, excludePersonIds: [personId, ...(opts.excludePersonIds ?? [])] });
+    return this.rank(db, authorityId, fromStored(row), { broad: false, ...opts, householdId: row.household_id, excludePersonIds: [personId, ...(opts.excludePersonIds ?? [])] });
   }
 
   private async rank(db: Executor, authorityId: string, probe: Standardised, opts: SearchOptions): Promise<MatchCandidate[]> {
@@ -101,7 +107,7 @@ export class MatchingService {
     const freq = rows.length ? await this.frequencies(db, authorityId, probe) : undefined;
     let scored = this.scoreAll(probe, rows, opts, freq);
     // Nobody likely from the specific rules: widen to the broad ones (date of birth, first name, surname alone).
-    if (!scored.some((c) => c.probability >= LIKELY_PROBABILITY)) {
+    if (opts.broad !== false && !scored.some((c) => c.probability >= LIKELY_PROBABILITY)) {
       const seen = new Set([...exclude, ...rows.map((r) => r.id)]);
       const more = await this.repo.broadCandidates(db, authorityId, broadKeys(probe, true), [...seen], BROAD_PER_KEY);
       if (more.length) scored = scored.concat(this.scoreAll(probe, more, opts, freq ?? (await this.frequencies(db, authorityId, probe))));

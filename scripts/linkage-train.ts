@@ -32,6 +32,8 @@ const { values, positionals } = parseArgs({
     'random-pairs': { type: 'string', default: '300000' },
     iterations: { type: 'string', default: '25' },
     seed: { type: 'string', default: '1' },
+    // Files without NHS numbers can lend another identifier column as the anchor (FEBRL: other_id, a fake social-security number).
+    'anchor-column': { type: 'string', multiple: true, default: [] },
   },
 });
 if (positionals.length === 0) {
@@ -42,7 +44,8 @@ const rng = createRng(Number(values.seed));
 const maxRecords = Number(values['max-records']);
 const BLOCK_CAP = 200;
 
-interface Loaded { std: Standardised[]; cluster: string[]; name: string }
+interface Loaded { std: Standardised[]; cluster: string[]; name: string; anchor: (string | null)[] }
+const anchorColumns = (values['anchor-column'] as string[]).map((a) => { const [file, col] = a.split(':'); return { file: file!, col: col! }; });
 
 function load(file: string): Loaded {
   let records = parseLinkageCsv(readFileSync(file, 'utf8'));
@@ -52,7 +55,10 @@ function load(file: string): Loaded {
     while (picked.size < maxRecords) picked.add(Math.floor(rng.next() * records.length));
     records = [...picked].sort((a, b) => a - b).map((i) => records[i]!);
   }
-  return { std: records.map((r) => standardise(recordInput(r))), cluster: records.map((r) => r.cluster_id), name: basename(file) };
+  const std = records.map((r) => standardise(recordInput(r)));
+  const extra = anchorColumns.find((a) => a.file === basename(file));
+  const anchor = records.map((r, i) => (extra ? (r[extra.col]?.trim() || null) : std[i]!.nhs));
+  return { std, cluster: records.map((r) => r.cluster_id), name: basename(file), anchor };
 }
 
 /** Candidate pairs: records sharing a specific blocking key (blocks capped, as the engine caps its search). */
@@ -85,6 +91,15 @@ type Pattern = string; // field levels joined by '|', '-' for a missing value
 const patternOf = (c: Comparison): Pattern => c.fields.map((f) => f.level ?? '-').join('|');
 
 const files = positionals.map(load);
+
+/**
+ * "Same surname and same home" is scored on top of the surname's own agreement, so its m and u
+ * are conditional: among pairs whose surnames agree and whose homes are both known, how often the
+ * home is shared (true matches: nearly always; different people: brothers, sisters and parents).
+ */
+const familyAgreesWithHome = (fs: { field: string; level: string | null }[]) =>
+  ['exact', 'part'].includes(fs.find((x) => x.field === 'family')?.level ?? '') && fs.find((x) => x.field === 'home')?.level != null;
+let uFamilyHomeBase = 0;
 const patterns = new Map<Pattern, number>();
 const uCounts: Record<string, Record<string, number>> = Object.fromEntries(FIELDS.map((f) => [f, {}]));
 let twinPairs = 0;
@@ -105,7 +120,9 @@ for (const f of files) {
     const i = Math.floor(rng.next() * n);
     const j = Math.floor(rng.next() * n);
     if (i === j) continue;
-    for (const fc of compare(f.std[i]!, f.std[j]!).fields) {
+    const fieldsIJ = compare(f.std[i]!, f.std[j]!).fields;
+    if (familyAgreesWithHome(fieldsIJ)) uFamilyHomeBase++;
+    for (const fc of fieldsIJ) {
       if (fc.level === null) continue;
       uCounts[fc.field]![fc.level] = (uCounts[fc.field]![fc.level] ?? 0) + 1;
     }
@@ -131,29 +148,48 @@ fields.dob.age = WEIGHTS.fields.dob.age!;
 // addresses differ is exactly how a true match's details differ. (Plain EM over blocked
 // pairs was tried first and drifts to "everything matches": brothers and sisters share a
 // surname and a home, which breaks its independence assumption badly. See ADR 0010.)
-const mCounts: Record<string, Record<string, number>> = Object.fromEntries(FIELDS.map((f) => [f, {}]));
+// Each file with anchors contributes its own level shares, and the files are averaged with equal
+// weight, so a large benchmark cannot drown the error patterns of the children's set.
+const perFile: Record<string, Record<string, number>>[] = [];
 let anchorPairs = 0;
 for (const f of files) {
-  const byNhs = new Map<string, number[]>();
-  f.std.forEach((s, i) => { if (s.nhs) byNhs.set(s.nhs, [...(byNhs.get(s.nhs) ?? []), i]); });
-  for (const ids of byNhs.values()) {
+  const counts: Record<string, Record<string, number>> = { ...Object.fromEntries(FIELDS.map((x) => [x, {}])), familyHomeBase: {} };
+  const byAnchor = new Map<string, number[]>();
+  f.anchor.forEach((id, i) => { if (id) byAnchor.set(id, [...(byAnchor.get(id) ?? []), i]); });
+  let pairs = 0;
+  for (const ids of byAnchor.values()) {
     for (let x = 0; x < ids.length; x++) for (let y = x + 1; y < ids.length; y++) {
-      anchorPairs++;
-      for (const fc of compare(f.std[ids[x]!]!, f.std[ids[y]!]!).fields) {
+      pairs++;
+      const fsXY = compare(f.std[ids[x]!]!, f.std[ids[y]!]!).fields;
+      if (familyAgreesWithHome(fsXY)) counts.familyHomeBase!.n = (counts.familyHomeBase!.n ?? 0) + 1;
+      for (const fc of fsXY) {
         if (fc.level === null || fc.field === 'nhs') continue;
-        mCounts[fc.field]![fc.level] = (mCounts[fc.field]![fc.level] ?? 0) + 1;
+        counts[fc.field]![fc.level] = (counts[fc.field]![fc.level] ?? 0) + 1;
       }
     }
   }
+  console.error(`${f.name}: ${pairs} anchor pairs`);
+  anchorPairs += pairs;
+  if (pairs >= 100) perFile.push(counts);
 }
-if (anchorPairs < 100) throw new Error(`Only ${anchorPairs} pairs share an NHS number: include a file with NHS numbers (the synthetic children set).`);
+if (perFile.length === 0) throw new Error('No file has 100 pairs sharing an NHS number (or an --anchor-column): include the synthetic children set.');
 for (const field of FIELDS) {
   if (field === 'nhs') continue;
-  const counts = mCounts[field]!;
   const levels = LEVELS[field].filter((l) => !(field === 'dob' && l === 'age'));
-  const total = levels.reduce((a, l) => a + (counts[l] ?? 0), 0);
-  for (const level of levels) fields[field][level]!.m = ((counts[level] ?? 0) + 0.5) / (total + 0.5 * levels.length);
+  const total = (counts: Record<string, Record<string, number>>) => levels.reduce((a, l) => a + (counts[field]![l] ?? 0), 0);
+  // Only files that record this field say anything about it (FEBRL has no sex).
+  const withField = perFile.filter((c) => total(c) > 0);
+  for (const level of levels) {
+    fields[field][level]!.m = withField.reduce((a, c) => a + ((c[field]![level] ?? 0) + 0.5) / (total(c) + 0.5 * levels.length), 0) / Math.max(1, withField.length);
+  }
 }
+{
+  const fh = 'family-home';
+  fields.home[fh]!.u = ((uCounts.home![fh] ?? 0) + 0.5) / (uFamilyHomeBase + 1);
+  const withBase = perFile.filter((c) => (c.familyHomeBase!.n ?? 0) > 0);
+  fields.home[fh]!.m = withBase.reduce((a, c) => a + ((c.home![fh] ?? 0) + 0.5) / (c.familyHomeBase!.n! + 1), 0) / Math.max(1, withBase.length);
+}
+
 // The NHS number itself: a typo in it fails the check digit (so it is missing, not different) nine times in ten.
 fields.nhs = { exact: { m: 0.995, u: fields.nhs.exact!.u }, different: { m: 0.005, u: fields.nhs.different!.u } };
 

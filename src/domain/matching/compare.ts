@@ -221,6 +221,16 @@ function swappedNames(a: Standardised, b: Standardised): boolean {
   return false;
 }
 
+function crossName(a: Standardised, b: Standardised): string | null {
+  for (const x of a.names) {
+    for (const y of b.names) {
+      if (x.given && y.family && x.given.length >= 3 && jaroWinkler(x.given, y.family) >= 0.95) return x.given;
+      if (x.family && y.given && y.given.length >= 3 && jaroWinkler(x.family, y.given) >= 0.95) return y.given;
+    }
+  }
+  return null;
+}
+
 const STRONG_GIVEN: GivenLevel[] = ['exact', 'nickname', 'phonetic', 'close'];
 
 export function compare(a: Standardised, b: Standardised, ctx: CompareContext = {}): Comparison {
@@ -240,6 +250,11 @@ export function compare(a: Standardised, b: Standardised, ctx: CompareContext = 
   if (namesSwapped) {
     given = { level: 'close', reason: 'first and last names written the other way round' };
     family = { level: 'close', reason: 'first and last names written the other way round' };
+  }
+  // One name in the other box ("Quilliam Ashleigh" for "Maddison Quilliam"): a surname written as a first name.
+  if (!namesSwapped && (!given || given.level === 'different') && (!family || family.level === 'different')) {
+    const cross = crossName(a, b);
+    if (cross) family = { level: 'close', reason: `${title(cross)} is a first name on one record and a last name on the other` };
   }
   fields.push(given ? { field: 'given', level: given.level, reason: given.reason, value: given.value } : { field: 'given', level: null, reason: null });
   fields.push(family ? { field: 'family', level: family.level, reason: family.reason, value: family.value } : { field: 'family', level: null, reason: null });
@@ -263,7 +278,9 @@ export function compare(a: Standardised, b: Standardised, ctx: CompareContext = 
   if (dob.level === 'exact' && given && !STRONG_GIVEN.includes(given.level) && given.level !== 'similar') {
     const sameFamily = family && ['exact', 'part'].includes(family.level);
     if (ctx.sameHousehold) hardAgainst.push('same date of birth and household but different first names: twins');
-    else if (sameFamily && (postcode.level === 'exact' || address.level === 'exact')) {
+    // Without a recorded household the rule is kept for children: for adults (parents, carers)
+    // a twin living at the same address is rare, and a wrongly recorded first name is not.
+    else if (sameFamily && (postcode.level === 'exact' || address.level === 'exact') && (!ctx.today || ageOn(a.dob!, ctx.today) < 18)) {
       twinLike = 'same date of birth and home but different first names: could be twins';
     }
   }

@@ -130,6 +130,20 @@ describe('scores and explanations', () => {
     assert.match(sameSex.against.join(' '), /could be twins/);
   });
 
+  test('the same-home twin rule is for children: adults with one first name recorded differently can still match', () => {
+    const adult = (given: string) => standardise(child({ givenName: given, dateOfBirth: '1985-06-02' }));
+    const s = score(adult('Amelia'), adult('Harriet'), { today: '2026-11-23' }, undefined, pop);
+    assert.ok(!s.comparison.twinLike);
+    const kids = score(standardise(child({ givenName: 'Amelia' })), standardise(child({ givenName: 'Harriet' })), { today: '2026-11-23' }, undefined, pop);
+    assert.ok(kids.comparison.twinLike);
+  });
+
+  test('a surname written in the first-name box still counts as the surname', () => {
+    const c = compare(standardise(child({ givenName: 'Quilliam', familyName: 'Ashleigh' })), standardise(child({ givenName: 'Maddison', familyName: 'Quilliam' })));
+    assert.equal(c.fields.find((f) => f.field === 'family')!.level, 'close');
+    assert.match(c.fields.find((f) => f.field === 'family')!.reason!, /Quilliam is a first name on one record and a last name on the other/);
+  });
+
   test('different valid NHS numbers rule a pair out whatever else agrees', () => {
     const s = score(standardise(child({ nhsNumber: '9434765919' })), standardise(child({ nhsNumber: '9990000026' })), {}, undefined, pop);
     assert.ok(s.probability < 0.001);

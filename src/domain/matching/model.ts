@@ -22,16 +22,16 @@ export interface ModelWeights {
 export const WEIGHTS = weightsJson as ModelWeights;
 
 /** Probability at or above which the engine calls a pair "likely the same person". */
-export const LIKELY_PROBABILITY = 0.8;
+export const LIKELY_PROBABILITY = 0.5;
 /** Probability at or above which a pair is "very likely" the same person. */
 export const VERY_LIKELY_PROBABILITY = 0.99;
 /** Probability at or above which a pair is shown as a possible match (and proposed as a duplicate). */
-export const POSSIBLE_PROBABILITY = 0.5;
+export const POSSIBLE_PROBABILITY = 0.2;
 
 /** Weight given to facts that rule a pair out (different NHS numbers, twins). */
 const HARD_AGAINST_WEIGHT = -40;
 /** The highest weight a possible twin may reach: a "possible" match (probability 0.75), never "likely". */
-const TWIN_LIKE_CAP = Math.log2(0.75 / 0.25);
+const TWIN_LIKE_CAP = Math.log2(0.4 / 0.6);
 
 export type Band = 'very-likely' | 'likely' | 'possible' | 'unlikely';
 

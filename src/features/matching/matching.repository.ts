@@ -28,7 +28,7 @@ export interface CandidateRow {
  * A common first name and year of birth can share one key with hundreds of children; the child
  * searched for shares several.
  */
-const KEYED_CAP = 250;
+const KEYED_CAP = 150;
 
 const COLUMNS = [
   'id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number',
@@ -66,8 +66,10 @@ export class MatchingRepository {
       ? sql`
       union
       select ${cols} from persons p
-       where p.authority_id = ${authorityId} and p.postcode_sector = ${trigram.sector} and p.merged_into_id is null
-         and similarity(p.name_search, ${trigram.name}) >= 0.3`
+       where p.id in (
+         select s.id from persons s
+          where s.authority_id = ${authorityId} and s.postcode_sector = ${trigram.sector} and s.merged_into_id is null
+            and similarity(s.name_search, ${trigram.name}) >= 0.3)`
       : sql``;
     const res = await sql<CandidateRow>`with matched as materialized (${byKeys}${bySector}) select * from matched limit ${cap}`.execute(db);
     return exclude.length ? res.rows.filter((r) => !exclude.includes(r.id)) : res.rows;

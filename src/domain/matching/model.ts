@@ -52,6 +52,8 @@ export interface FieldScore {
 
 export interface Score {
   weight: number;
+  /** The weight of the details alone, before the prior: comparable between databases of any size. */
+  evidence: number;
   probability: number;
   band: Band;
   fields: FieldScore[];
@@ -91,7 +93,8 @@ export function scoreComparison(c: Comparison, weights: ModelWeights = WEIGHTS, 
   // Before looking at the details, the chance that one particular person on the database is the
   // child searched for is about one in the number of people on it.
   const prior = freq?.population ? 1 / Math.max(freq.population, 2) : weights.prior;
-  let weight = log2(clampProb(prior) / (1 - clampProb(prior)));
+  const priorWeight = log2(clampProb(prior) / (1 - clampProb(prior)));
+  let weight = priorWeight;
   for (const f of fields) weight += f.weight;
   if (c.hardAgainst.length) weight += HARD_AGAINST_WEIGHT;
   if (c.twinLike) weight = Math.min(weight, TWIN_LIKE_CAP);
@@ -99,7 +102,7 @@ export function scoreComparison(c: Comparison, weights: ModelWeights = WEIGHTS, 
   const sorted = [...fields].filter((f) => f.reason).sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight));
   const reasons = sorted.filter((f) => f.weight > 0.5).map((f) => f.reason!);
   const against = [...c.hardAgainst, ...(c.twinLike ? [c.twinLike] : []), ...sorted.filter((f) => f.weight < -0.5).map((f) => f.reason!)];
-  return { weight, probability, band: bandFor(probability), fields, reasons, against, comparison: c };
+  return { weight, evidence: weight - priorWeight, probability, band: bandFor(probability), fields, reasons, against, comparison: c };
 }
 
 export function score(a: Standardised, b: Standardised, ctx: CompareContext = {}, weights: ModelWeights = WEIGHTS, freq?: Frequencies): Score {

@@ -12,7 +12,7 @@ import { foldName } from '../names.js';
 import { normalisePostcode, isValidPostcode, postcodeParts } from '../postcode.js';
 import { normaliseNhsNumber, isValidNhsNumber } from '../nhs-number.js';
 
-export const STANDARDISATION_VERSION = 2;
+export const STANDARDISATION_VERSION = 3;
 
 const NICKNAMES = nicknames as Record<string, string[]>;
 
@@ -227,6 +227,7 @@ export function standardise(input: MatchInput): Standardised {
  *   gy  canonical given name + year of birth
  *   gd  phonetic given name + date of birth
  *   fd  phonetic family name + date of birth
+ *   fym, fyd, fmd  phonetic family name + two of the three parts of the date (one part mistyped)
  *   gf  canonical given name + phonetic family name (for records without a usable date)
  *   gp  phonetic given name + postcode sector (or non-UK postcode)
  *   fp  phonetic family name + postcode sector
@@ -287,7 +288,13 @@ export function specificKeys(s: Standardised, forSearch = false): string[] {
       }
     }
     for (const f of fams) {
-      for (const d of dobs) keys.add(`fd:${f}|${d}`);
+      for (const d of dobs) {
+        keys.add(`fd:${f}|${d}`);
+        // One part of the date mistyped: the other two parts still pair with the surname.
+        keys.add(`fym:${f}|${d.slice(0, 7)}`);
+        keys.add(`fyd:${f}|${d.slice(0, 4)}|${d.slice(8)}`);
+        keys.add(`fmd:${f}|${d.slice(5)}`);
+      }
       if (s.postcodeBlock) keys.add(`fp:${f}|${s.postcodeBlock}`);
     }
   }

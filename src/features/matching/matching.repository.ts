@@ -28,7 +28,7 @@ export interface CandidateRow {
  * A common first name and year of birth can share one key with hundreds of children; the child
  * searched for shares several.
  */
-const KEYED_CAP = 150;
+const KEYED_CAP = 60;
 
 const COLUMNS = [
   'id', 'household_id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number',

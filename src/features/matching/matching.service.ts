@@ -18,6 +18,8 @@ export interface MatchCandidate {
   person: CandidateRow;
   probability: number;
   weight: number;
+  /** Match weight of the details alone, without the prior. */
+  evidence: number;
   band: Band;
   reasons: string[];
   against: string[];
@@ -26,7 +28,7 @@ export interface MatchCandidate {
 export interface SearchOptions {
   /** How many candidates to return, best first (default 10). */
   limit?: number;
-  /** Leave out candidates below this probability (default: the "possible" threshold). */
+  /** Leave out candidates below this probability (default 0: every candidate, ranked). */
   minProbability?: number;
   /** A whole-years age when the date of birth is not known. */
   ageYears?: number | null;
@@ -48,7 +50,9 @@ export interface SearchOptions {
 /** How many blocked candidates one search may score at most. */
 const CANDIDATE_CAP = 1000;
 /** How many people each broad rule (a date of birth, a name alone) may bring in. */
-const BROAD_PER_KEY = 200;
+const BROAD_PER_KEY = 60;
+/** Evidence (bits) that counts as a strong candidate: about full name and date of birth agreeing with a slip. */
+const STRONG_EVIDENCE_BITS = 16;
 
 export type StandardColumns = {
   given_fold: string | null;
@@ -101,18 +105,22 @@ export class MatchingService {
   private async rank(db: Executor, authorityId: string, probe: Standardised, opts: SearchOptions): Promise<MatchCandidate[]> {
     const first = probe.names.find((n) => n.given || n.family);
     const trigramName = first ? [first.given, first.family].filter(Boolean).join(' ') : '';
-    const trigram = probe.postcodeBlock && trigramName.length >= 3 ? { sector: probe.sector ?? probe.postcodeBlock, name: trigramName } : null;
+    // Names spelt differently within the postcode sector: for searches without a date of birth,
+    // where the keys that pair a phonetic name with the date cannot help.
+    const trigram = probe.postcodeBlock && !probe.dob && trigramName.length >= 3 ? { sector: probe.sector ?? probe.postcodeBlock, name: trigramName } : null;
     const exclude = opts.excludePersonIds ?? [];
     const rows = await this.repo.candidates(db, authorityId, specificKeys(probe, true), trigram, exclude, CANDIDATE_CAP);
     const freq = rows.length ? await this.frequencies(db, authorityId, probe) : undefined;
     let scored = this.scoreAll(probe, rows, opts, freq);
-    // Nobody likely from the specific rules: widen to the broad ones (date of birth, first name, surname alone).
-    if (opts.broad !== false && !scored.some((c) => c.probability >= LIKELY_PROBABILITY)) {
+    // Nobody with strong evidence from the specific rules: widen to the broad ones (date of birth,
+    // first name, surname alone). Evidence, not probability, decides, so the choice does not depend
+    // on how many people the database holds.
+    if (opts.broad !== false && !scored.some((c) => c.evidence >= STRONG_EVIDENCE_BITS)) {
       const seen = new Set([...exclude, ...rows.map((r) => r.id)]);
       const more = await this.repo.broadCandidates(db, authorityId, broadKeys(probe, true), [...seen], BROAD_PER_KEY);
       if (more.length) scored = scored.concat(this.scoreAll(probe, more, opts, freq ?? (await this.frequencies(db, authorityId, probe))));
     }
-    const min = opts.minProbability ?? POSSIBLE_PROBABILITY;
+    const min = opts.minProbability ?? 0;
     return scored
       .filter((c) => c.probability >= min)
       .sort((a, b) => b.weight - a.weight || a.personId.localeCompare(b.personId))
@@ -122,7 +130,7 @@ export class MatchingService {
   private scoreAll(probe: Standardised, rows: CandidateRow[], opts: SearchOptions, freq: Frequencies | undefined): MatchCandidate[] {
     return rows.map((row) => {
       const s = score(probe, fromStored(row), { ageYears: opts.ageYears ?? null, today: opts.today, sameHousehold: !!opts.householdId && opts.householdId === row.household_id }, opts.weights ?? WEIGHTS, freq);
-      return { personId: row.id, person: row, probability: s.probability, weight: s.weight, band: s.band, reasons: s.reasons, against: s.against };
+      return { personId: row.id, person: row, probability: s.probability, weight: s.weight, evidence: s.evidence, band: s.band, reasons: s.reasons, against: s.against };
     });
   }
 

@@ -144,7 +144,7 @@ export class PeopleService {
   async likelyExisting(principal: Principal, form: PersonForm): Promise<SearchResult[]> {
     const v = validatePerson(form, todayInLondon(this.clock.now()));
     if (!v.ok) return [];
-    const found = await this.matching.search(this.db, principal.authorityId, matchInputOf(v.person, v.alias ? [v.alias] : []), { minProbability: LIKELY_PROBABILITY, limit: 5 });
+    const found = await this.matching.search(this.db, principal.authorityId, matchInputOf(v.person, v.alias ? [v.alias] : []), { minProbability: LIKELY_PROBABILITY, limit: 5, today: todayInLondon(this.clock.now()) });
     const today = todayInLondon(this.clock.now());
     return found.map((c) => ({
       person: c.person, age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, today) : null, reasons: c.reasons, against: c.against,

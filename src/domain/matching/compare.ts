@@ -215,7 +215,7 @@ function swappedNames(a: Standardised, b: Standardised): boolean {
     for (const y of b.names) {
       if (!x.given || !x.family || !y.given || !y.family) continue;
       if (x.given === y.given || x.family === y.family) continue;
-      if (jaroWinkler(x.given, y.family) >= 0.92 && jaroWinkler(x.family, y.given) >= 0.92) return true;
+      if (jaroWinkler(x.given, y.family) >= 0.85 && jaroWinkler(x.family, y.given) >= 0.85) return true;
     }
   }
   return false;
@@ -224,8 +224,8 @@ function swappedNames(a: Standardised, b: Standardised): boolean {
 function crossName(a: Standardised, b: Standardised): string | null {
   for (const x of a.names) {
     for (const y of b.names) {
-      if (x.given && y.family && x.given.length >= 3 && jaroWinkler(x.given, y.family) >= 0.95) return x.given;
-      if (x.family && y.given && y.given.length >= 3 && jaroWinkler(x.family, y.given) >= 0.95) return y.given;
+      if (x.given && y.family && x.given.length >= 4 && jaroWinkler(x.given, y.family) >= 0.9) return x.given;
+      if (x.family && y.given && y.given.length >= 4 && jaroWinkler(x.family, y.given) >= 0.9) return y.given;
     }
   }
   return null;

@@ -17,7 +17,7 @@ import type { AuthorityProfile } from '../../domain/authority-profile.js';
 import { CONSENT_NOT_SOUGHT_REASONS, IMMEDIACY_OPTIONS, LAWFUL_BASES } from '../../domain/codes.js';
 import { addDays, dayOfWeek, daysBetween, londonDateOf, londonWallTimeToInstant } from '../../domain/dates.js';
 import { nameSearchText } from '../../domain/names.js';
-import { MatchingService, addressText } from '../matching/matching.service.js';
+import { MatchingService, personMatchInput } from '../matching/matching.service.js';
 import { isValidNhsNumber, nhsNumberCheckDigit } from '../../domain/nhs-number.js';
 import { normaliseUkPhone } from '../../domain/phone.js';
 import { upnCheckLetter } from '../../domain/upn.js';
@@ -987,12 +987,10 @@ class AuthorityGenerator {
       disability_codes: p.disability ?? [],
       created_by: this.userIds.admin,
     };
-    Object.assign(row, MatchingService.columns({
-      givenName: p.given, familyName: p.family,
-      otherNames: aliases.map((a) => ({ givenName: a.given_name, familyName: a.family_name })),
-      dateOfBirth: p.dob, expectedDateOfBirth: p.edd ?? null, sex: p.sex, nhsNumber: row.nhs_number ?? null, postcode: row.postcode ?? null,
-      address: addressText({ address_line_1: row.address_line_1 ?? null, address_line_2: row.address_line_2 ?? null, town: row.town ?? null }),
-    }));
+    Object.assign(row, MatchingService.columns(personMatchInput({
+      given_name: p.given, family_name: p.family, date_of_birth: p.dob, expected_date_of_birth: p.edd ?? null, sex: p.sex,
+      nhs_number: row.nhs_number ?? null, postcode: row.postcode ?? null, address_line_1: row.address_line_1, address_line_2: row.address_line_2, town: row.town,
+    }, aliases)));
     hh.personRows.push(row);
     for (const a of aliases) {
       this.rows.aliases.push({ id: randomUUID(), person_id: id, given_name: a.given_name, family_name: a.family_name });

@@ -70,6 +70,27 @@ export function addressText(p: { address_line_1?: string | null; address_line_2?
   return [p.address_line_1, p.address_line_2, p.town].filter(Boolean).join(', ') || null;
 }
 
+/** A stored person's details (and their aliases) as the engine reads them. */
+export function personMatchInput(
+  p: {
+    given_name: string | null; family_name: string | null; date_of_birth: string | null; expected_date_of_birth: string | null; sex: string;
+    nhs_number: string | null; postcode: string | null; address_line_1?: string | null; address_line_2?: string | null; town?: string | null;
+  },
+  aliases: { given_name: string | null; family_name: string | null }[],
+): MatchInput {
+  return {
+    givenName: p.given_name,
+    familyName: p.family_name,
+    otherNames: aliases.map((a) => ({ givenName: a.given_name, familyName: a.family_name })),
+    dateOfBirth: p.date_of_birth,
+    expectedDateOfBirth: p.expected_date_of_birth,
+    sex: p.sex,
+    nhsNumber: p.nhs_number,
+    postcode: p.postcode,
+    address: addressText(p),
+  };
+}
+
 export class MatchingService {
   readonly repo = new MatchingRepository();
 
@@ -164,17 +185,7 @@ export class MatchingService {
       const rows = await this.repo.stale(db, STANDARDISATION_VERSION, batch);
       if (rows.length === 0) return done;
       for (const p of rows) {
-        const cols = MatchingService.columns({
-          givenName: p.given_name,
-          familyName: p.family_name,
-          otherNames: p.aliases.map((a) => ({ givenName: a.given_name, familyName: a.family_name })),
-          dateOfBirth: p.date_of_birth,
-          expectedDateOfBirth: p.expected_date_of_birth,
-          sex: p.sex,
-          nhsNumber: p.nhs_number,
-          postcode: p.postcode,
-          address: addressText(p),
-        });
+        const cols = MatchingService.columns(personMatchInput(p, p.aliases));
         await db.updateTable('persons').set(cols).where('id', '=', p.id).execute();
       }
       done += rows.length;

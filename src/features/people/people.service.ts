@@ -14,7 +14,7 @@ import { normalisePostcode, isValidPostcode, postcodeParts } from '../../domain/
 import { evaluateAccumulation, type AccumulationFlag } from '../../domain/accumulation.js';
 import { isCodeIn, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { HttpError, notFound } from '../../platform/http/errors.js';
-import { MatchingService, LIKELY_PROBABILITY, addressText, type MatchInput } from '../matching/matching.service.js';
+import { MatchingService, LIKELY_PROBABILITY, personMatchInput, type MatchInput } from '../matching/matching.service.js';
 import type { CandidateRow } from '../matching/matching.repository.js';
 import type { Band } from '../../domain/matching/model.js';
 
@@ -383,17 +383,7 @@ export function groupChronology(rows: ChronologyRow[], childId: string, agencies
 
 /** A person's details as the matching engine reads them. */
 export function matchInputOf(p: PersonRecord, aliases: { given_name: string | null; family_name: string | null }[]): MatchInput {
-  return {
-    givenName: p.given_name,
-    familyName: p.family_name,
-    otherNames: aliases.map((a) => ({ givenName: a.given_name, familyName: a.family_name })),
-    dateOfBirth: p.date_of_birth,
-    expectedDateOfBirth: p.expected_date_of_birth,
-    sex: p.sex,
-    nhsNumber: p.nhs_number,
-    postcode: p.postcode,
-    address: addressText(p),
-  };
+  return personMatchInput(p, aliases);
 }
 
 /**

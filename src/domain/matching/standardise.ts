@@ -252,8 +252,10 @@ function searchNames(s: Standardised, forSearch: boolean): StdName[] {
   if (!forSearch) return s.names;
   const swapped: StdName[] = [];
   for (const n of s.names) {
-    if (!n.given || !n.family) continue;
-    swapped.push(standardiseName(n.family, n.given));
+    if (n.given && n.family) swapped.push(standardiseName(n.family, n.given));
+    // A single name may be in the wrong box ("Schechter" given as a first name): try it in the other.
+    else if (n.given && !n.family) swapped.push(standardiseName(null, n.given));
+    else if (n.family && !n.given) swapped.push(standardiseName(n.family, null));
   }
   return [...s.names, ...swapped];
 }

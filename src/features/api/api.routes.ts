@@ -145,10 +145,10 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/people/:id', {
     config: read,
-    schema: { summary: 'A person, with their family links', tags: ['people'], security, params: idParams, response: { 200: personOut.extend({ family: z.array(z.object({ id: z.string(), relationshipType: z.string(), livesWithChild: z.boolean(), direction: z.string() })) }), 404: problem } },
+    schema: { summary: 'A person, with their family links', tags: ['people'], security, params: idParams, response: { 200: personOut.extend({ mergedIntoId: z.string().nullable().describe('Set when this record was merged into another: read that one instead'), family: z.array(z.object({ id: z.string(), relationshipType: z.string(), livesWithChild: z.boolean(), direction: z.string() })) }), 404: problem } },
   }, async (request) => {
     const v = await people.view(request.principal!, request.params.id, auditContext(request));
-    return { ...toPersonOut(v.person), family: v.family.map((f) => ({ id: f.id, relationshipType: f.relationship_type, livesWithChild: f.lives_with_child, direction: f.direction })) };
+    return { ...toPersonOut(v.person), mergedIntoId: v.person.merged_into_id ?? null, family: v.family.map((f) => ({ id: f.id, relationshipType: f.relationship_type, livesWithChild: f.lives_with_child, direction: f.direction })) };
   });
 
   app.post('/api/v1/people', {

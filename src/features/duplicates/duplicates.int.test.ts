@@ -283,6 +283,8 @@ describe('merge and unmerge round trip', () => {
     assert.match(mergedPage.body, /This record was merged into/);
     assert.match(mergedPage.body, new RegExp(`href="/people/${eleanor}"`));
     assert.match(mergedPage.body, /Sam Worker/);
+    // Its details are changed on the kept record, not here.
+    assert.doesNotMatch(mergedPage.body, new RegExp(`href="/people/${ellie}/edit"`));
     const views = await ctx.db.selectFrom('audit_events').select('id').where('action', '=', 'person.viewed').where('person_id', '=', ellie).execute();
     assert.ok(views.length >= 2, 'viewing the kept record and the merged record both count as views of the merged child');
 
@@ -346,6 +348,9 @@ describe('merging through the API, and the guards', () => {
     assert.equal(res.statusCode, 201, res.body);
     mergeId = res.json().mergeId;
     assert.deepEqual(res.json(), { mergeId, survivorId: eleanor, mergedId: ellie });
+    // Reading the merged record through the API says where it went.
+    assert.equal((await api('GET', `/api/v1/people/${ellie}`)).json().mergedIntoId, eleanor);
+    assert.equal((await api('GET', `/api/v1/people/${eleanor}`)).json().mergedIntoId, null);
     const audit = await ctx.db.selectFrom('audit_events').select(['actor_service_account_id', 'person_id']).where('action', '=', 'person.merged').where('actor_service_account_id', 'is not', null).execute();
     assert.equal(audit.length, 2);
 

@@ -260,6 +260,9 @@ export class PeopleService {
     return this.db.transaction().execute(async (tx) => {
       const before = await this.repo.findById(tx, principal.authorityId, id);
       if (!before) throw notFound('child or person');
+      if (before.merged_into_id) {
+        return { ok: false as const, errors: [{ field: 'given-name', message: 'This record was merged into another record. Change the details on the record that was kept' }] };
+      }
       const aliases = await this.repo.aliases(tx, id);
       if (v.alias && !aliases.some((a) => a.given_name === v.alias!.given_name && a.family_name === v.alias!.family_name)) {
         await this.repo.insertAlias(tx, id, randomUUID(), v.alias);

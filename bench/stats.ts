@@ -105,21 +105,5 @@ export async function closedLoop(concurrency: number, total: number, op: (i: num
   };
 }
 
-/** A small seeded PRNG (mulberry32), so every run generates the same data. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-export type Rng = ReturnType<typeof rng>;
+/** The seeded PRNG (mulberry32) the synthetic-data generator uses, so every run generates the same data. */
+export { createRng as rng, type Rng } from '../src/domain/matching/synthetic.js';

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { basename } from 'node:path';
 import { parseLinkageCsv, recordInput } from '../src/features/matching/linkage.js';
 import { standardise, specificKeys, type Standardised } from '../src/domain/matching/standardise.js';
-import { compare, FIELDS, LEVELS, type Comparison, type Field } from '../src/domain/matching/compare.js';
+import { compare, FIELDS, LEVELS, type Comparison } from '../src/domain/matching/compare.js';
 import { scoreComparison, WEIGHTS, LIKELY_PROBABILITY, type ModelWeights } from '../src/domain/matching/model.js';
 import { createRng } from '../src/domain/matching/synthetic.js';
 

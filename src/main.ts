@@ -49,7 +49,8 @@ async function main() {
   if (config.loadDemoData) {
     demo = await loadDemoData(handle.db, { profiles: profileList, now: new Date(), calendar });
   }
-  if (restandardised > 0 || config.loadDemoData) {
+  // Name frequencies are recounted when the people changed in bulk here; otherwise the nightly duplicate scan keeps them current.
+  if (restandardised > 0 || demo?.loaded) {
     for (const p of profileList) await matching.refreshFrequencies(handle.db, p.id);
   }
 

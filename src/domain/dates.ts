@@ -216,6 +216,14 @@ export function ageInYears(dob: string, onDate: string): number {
   if (onDate < dob) {
     throw new RangeError(`Cannot work out an age on ${onDate} for someone born on ${dob}`);
   }
+  return yearsBetween(dob, onDate);
+}
+
+/**
+ * Whole years from one ISO date to another, without checks: negative when `onDate` comes first.
+ * For matching, where dates are whatever a caller or another system gave (some in the future).
+ */
+export function yearsBetween(dob: string, onDate: string): number {
   const [by, bm, bd] = dob.split('-').map(Number) as [number, number, number];
   const [oy, om, od] = onDate.split('-').map(Number) as [number, number, number];
   const hadBirthdayThisYear = om > bm || (om === bm && od >= bd);

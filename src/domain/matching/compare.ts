@@ -4,6 +4,7 @@
  * worker can check against the records in front of them.
  */
 import { jaroWinkler, typoDistance } from './similarity.js';
+import { yearsBetween } from '../dates.js';
 import { sameNameForms, swappedDate, addressTokens, type Standardised, type StdName } from './standardise.js';
 
 export const FIELDS = ['nhs', 'given', 'family', 'dob', 'sex', 'home'] as const;
@@ -110,12 +111,6 @@ const longDate = (iso: string) => {
   return `${d} ${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1]} ${y}`;
 };
 
-function ageOn(dob: string, today: string): number {
-  const [y, m, d] = ymd(dob);
-  const [ty, tm, td] = ymd(today);
-  return ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
-}
-
 function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): FieldComparison {
   const da = a.dob;
   const db = b.dob;
@@ -139,7 +134,7 @@ function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): Fiel
     return { field: 'dob', level: 'different', reason: `date of birth far from the expected date (${longDate(pair[1])})` };
   }
   if (ctx.ageYears != null && ctx.today && (da || db)) {
-    const age = ageOn((da ?? db)!, ctx.today);
+    const age = yearsBetween((da ?? db)!, ctx.today);
     if (Math.abs(age - ctx.ageYears) <= 1) return { field: 'dob', level: 'age', reason: age === ctx.ageYears ? `age matches (${age})` : `age within a year (${age})` };
     return { field: 'dob', level: 'different', reason: `age does not match (${age})` };
   }
@@ -280,7 +275,7 @@ export function compare(a: Standardised, b: Standardised, ctx: CompareContext = 
     if (ctx.sameHousehold) hardAgainst.push('same date of birth and household but different first names: twins');
     // Without a recorded household the rule is kept for children: for adults (parents, carers)
     // a twin living at the same address is rare, and a wrongly recorded first name is not.
-    else if (sameFamily && (postcode.level === 'exact' || address.level === 'exact') && (!ctx.today || ageOn(a.dob!, ctx.today) < 18)) {
+    else if (sameFamily && (postcode.level === 'exact' || address.level === 'exact') && (!ctx.today || yearsBetween(a.dob!, ctx.today) < 18)) {
       twinLike = 'same date of birth and home but different first names: could be twins';
     }
   }

@@ -13,6 +13,9 @@
  * Pure and deterministic: the same options give the same records. Nothing here is real
  * personal data; NHS numbers are in the 999 test range.
  */
+import { yearsBetween } from '../dates.js';
+import { nhsNumberCheckDigit } from '../nhs-number.js';
+import { swappedDate } from './standardise.js';
 import {
   BOYS_UK, GIRLS_UK, COMPOUND_BOY, COMPOUND_GIRL, COMMUNITIES, SURNAMES_UK, SURNAMES_NORFOLK, SURNAMES_STOKE,
   TOWNS, STREET_STEMS, STREET_STEMS_REGION, STREET_TYPES, NAME_FORMS, SOUND_ALIKE, UNBORN_GIVEN, type Community, type Town,
@@ -99,18 +102,7 @@ function isRealDate(y: number, m: number, d: number): boolean {
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /** Day and month exchanged, when that is a different real date; otherwise null. */
-export function swapDayMonth(iso: string): string | null {
-  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
-  if (d === m || d > 12) return null;
-  return isRealDate(y, d, m) ? `${y}-${pad2(d)}-${pad2(m)}` : null;
-}
-
-/** Completed years between a date of birth and a date. */
-export function ageOn(dob: string, on: string): number {
-  const [y1, m1, d1] = dob.split('-').map(Number) as [number, number, number];
-  const [y2, m2, d2] = on.split('-').map(Number) as [number, number, number];
-  return y2 - y1 - (m2 < m1 || (m2 === m1 && d2 < d1) ? 1 : 0);
-}
+export const swapDayMonth = swappedDate;
 
 /** One digit of a date of birth mistyped (day, month or last digit of the year), still a real date not after `notAfter`. */
 export function mistypeDate(iso: string, r: Rng, notAfter: string): string | null {
@@ -132,15 +124,6 @@ export function mistypeDate(iso: string, r: Rng, notAfter: string): string | nul
 // ---------------------------------------------------------------------------------------------
 // Identifiers
 
-const NHS_WEIGHTS = [10, 9, 8, 7, 6, 5, 4, 3, 2];
-/** The modulus 11 check digit of nine digits, or null when it would be 10 (never issued). */
-export function nhsCheckDigit(nine: string): number | null {
-  let total = 0;
-  for (let i = 0; i < 9; i++) total += NHS_WEIGHTS[i]! * (nine.charCodeAt(i) - 48);
-  const c = (11 - (total % 11)) % 11;
-  return c === 10 ? null : c;
-}
-
 /**
  * Unique test-range NHS numbers (999 + six digits + check digit) in a seeded order. There
  * are about 909,000 of them; after that it returns null.
@@ -156,7 +139,7 @@ class NhsNumbers {
       // 7919 is coprime with 10^6, so k → k·7919 + offset (mod 10^6) visits every six-digit tail once.
       const tail = (this.k++ * 7919 + this.offset) % 1_000_000;
       const nine = `999${String(tail).padStart(6, '0')}`;
-      const c = nhsCheckDigit(nine);
+      const c = nhsNumberCheckDigit(nine);
       if (c !== null && !/^(\d)\1{9}$/.test(`${nine}${c}`)) return `${nine}${c}`;
     }
     return null;
@@ -842,7 +825,7 @@ const CORRUPTIONS: Corruption[] = [
     name: 'age_only', group: 'dob', weight: 4,
     apply(g, _p, rec) {
       if (!rec.date_of_birth) return false;
-      const age = ageOn(rec.date_of_birth, g.asOf);
+      const age = yearsBetween(rec.date_of_birth, g.asOf);
       rec.age_years = String(Math.max(0, g.r.chance(0.15) ? age + (g.r.chance(0.5) ? 1 : -1) : age));
       rec.date_of_birth = '';
       return true;

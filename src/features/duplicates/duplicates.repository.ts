@@ -1,26 +1,10 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
-import type { Person } from '../../platform/db/schema.js';
+import type { DuplicateCandidateRow, Person } from '../../platform/db/schema.js';
 import { mergedSetIds } from '../../platform/db/merged-persons.js';
 
-export type Band = 'very-likely' | 'likely' | 'possible';
-
-export interface CandidateRow {
-  id: string;
-  authority_id: string;
-  person_a_id: string;
-  person_b_id: string;
-  probability: number;
-  match_weight: number;
-  reasons: unknown;
-  against: unknown;
-  band: Band | null;
-  status: 'open' | 'merged' | 'not-same' | 'superseded';
-  found_at: Date;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_note: string | null;
-}
+export type CandidateRow = DuplicateCandidateRow;
+export type Band = NonNullable<CandidateRow['band']>;
 
 export interface QueueRow {
   id: string;
@@ -40,18 +24,12 @@ export interface QueueRow {
   b_expected_date_of_birth: string | null;
 }
 
-export interface ProposedPair {
-  id: string;
-  authority_id: string;
-  person_a_id: string;
-  person_b_id: string;
-  probability: number;
-  match_weight: number;
+/** A pair the scan proposes: the engine's view of it, before anyone has decided. */
+export type ProposedPair = Pick<CandidateRow, 'id' | 'authority_id' | 'person_a_id' | 'person_b_id' | 'probability' | 'match_weight' | 'found_at'> & {
   reasons: string[];
   against: string[];
   band: Band;
-  found_at: Date;
-}
+};
 
 export class DuplicatesRepository {
   /** Open pairs of records that are both still in use, most likely first. */
@@ -78,7 +56,7 @@ export class DuplicatesRepository {
   }
 
   findCandidate(db: Executor, authorityId: string, id: string): Promise<CandidateRow | undefined> {
-    return db.selectFrom('duplicate_candidates').selectAll().where('id', '=', id).where('authority_id', '=', authorityId).executeTakeFirst() as Promise<CandidateRow | undefined>;
+    return db.selectFrom('duplicate_candidates').selectAll().where('id', '=', id).where('authority_id', '=', authorityId).executeTakeFirst();
   }
 
   /** The candidate row of a pair, locked for the rest of the transaction. */
@@ -91,7 +69,7 @@ export class DuplicatesRepository {
       .where('person_b_id', '=', b)
       .where('authority_id', '=', authorityId)
       .forUpdate()
-      .executeTakeFirst() as Promise<CandidateRow | undefined>;
+      .executeTakeFirst();
   }
 
   async decide(db: Executor, id: string, status: 'merged' | 'not-same', by: string | null, at: Date, note: string | null): Promise<void> {

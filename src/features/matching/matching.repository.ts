@@ -37,9 +37,9 @@ const COLUMNS = [
 
 export class MatchingRepository {
   /**
-   * Candidate generation: people sharing any blocking key with the search (one GIN index
-   * lookup per key), united with people in the same postcode sector whose names are
-   * similar by trigrams. Merged records are left out: their survivor stands for them.
+   * Candidate generation: the people sharing the most blocking keys with the search (b-tree
+   * lookups in person_match_keys), united with people in the same postcode sector whose names
+   * are similar by trigrams. Merged records are left out: their survivor stands for them.
    */
   async candidates(
     db: Executor,

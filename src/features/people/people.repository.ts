@@ -7,16 +7,10 @@ import { mergedSetIds } from '../../platform/db/merged-persons.js';
 export interface SearchCriteria {
   name: string | null;
   dob: string | null;
-  dobSwapped: string | null;
   ageYears: number | null;
   postcode: string | null;
-  postcodeSector: string | null;
   nhsNumber: string | null;
   today: string;
-}
-
-export interface SearchRow extends Person {
-  name_score: number;
 }
 
 export interface ChronologyRow {
@@ -41,32 +35,6 @@ export interface ChronologyRow {
 }
 
 export class PeopleRepository {
-  /**
-   * Candidates for a worker's search: any person matching on NHS number, date of birth
-   * (or with day and month swapped), postcode or a similar name. Every branch is an
-   * indexed lookup; ranking happens in the service.
-   */
-  async search(db: Executor, authorityId: string, c: SearchCriteria, limit = 50): Promise<SearchRow[]> {
-    const q = c.name ?? '';
-    return db
-      .selectFrom('persons')
-      .selectAll()
-      .select(sql<number>`case when ${q} = '' then 0 else greatest(similarity(name_search, ${q}), word_similarity(${q}, name_search)) end`.as('name_score'))
-      .where('authority_id', '=', authorityId)
-      .where((eb) => {
-        const ors = [];
-        if (c.nhsNumber) ors.push(eb('nhs_number', '=', c.nhsNumber));
-        if (c.dob) ors.push(eb('date_of_birth', '=', c.dob));
-        if (c.dobSwapped) ors.push(eb('date_of_birth', '=', c.dobSwapped));
-        if (c.postcode) ors.push(eb('postcode', '=', c.postcode));
-        if (q) ors.push(sql<boolean>`${q} <% name_search`, sql<boolean>`name_search % ${q}`);
-        return ors.length ? eb.or(ors) : sql<boolean>`false`;
-      })
-      .orderBy('name_score', 'desc')
-      .limit(limit)
-      .execute() as Promise<SearchRow[]>;
-  }
-
   /** Everyone (not merged away) in the given households, for search-result context. */
   householdMembers(db: Executor, authorityId: string, householdIds: string[]) {
     if (householdIds.length === 0) return Promise.resolve([]);

@@ -10,11 +10,11 @@ import { validatePerson, type FieldError, type PersonForm, type PersonRecord } f
 import { nameSearchText, foldName, displayName } from '../../domain/names.js';
 import { parseDateParts, todayInLondon, ageInYears } from '../../domain/dates.js';
 import { normaliseNhsNumber, isValidNhsNumber } from '../../domain/nhs-number.js';
-import { normalisePostcode, isValidPostcode, postcodeParts } from '../../domain/postcode.js';
+import { normalisePostcode, isValidPostcode } from '../../domain/postcode.js';
 import { evaluateAccumulation, type AccumulationFlag } from '../../domain/accumulation.js';
 import { isCodeIn, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { HttpError, notFound } from '../../platform/http/errors.js';
-import { MatchingService, LIKELY_PROBABILITY, personMatchInput, type MatchInput } from '../matching/matching.service.js';
+import { MatchingService, LIKELY_PROBABILITY, personMatchInput, type MatchCandidate, type MatchInput } from '../matching/matching.service.js';
 import type { CandidateRow } from '../matching/matching.repository.js';
 import type { Band } from '../../domain/matching/model.js';
 
@@ -71,15 +71,11 @@ export class PeopleService {
     const today = todayInLondon(this.clock.now());
     const name = foldName(input.name) || null;
     let dob: string | null = null;
-    let dobSwapped: string | null = null;
     if ([input.dobDay, input.dobMonth, input.dobYear].some((p) => p.trim())) {
       const r = parseDateParts({ day: input.dobDay, month: input.dobMonth, year: input.dobYear }, { label: 'date of birth', mustBePast: true, allowToday: true, today });
-      if (r.ok) {
-        dob = r.date;
-        const [y, m, d] = r.date.split('-');
-        // Callers often give the day and month the other way round.
-        if (Number(d) <= 12 && d !== m) dobSwapped = `${y}-${d}-${m}`;
-      } else errors.push({ field: `dob-${r.field === 'all' ? 'day' : r.field}`, message: r.message });
+      // The matching engine also tries the day and month the other way round.
+      if (r.ok) dob = r.date;
+      else errors.push({ field: `dob-${r.field === 'all' ? 'day' : r.field}`, message: r.message });
     }
     let ageYears: number | null = null;
     if (input.age.trim()) {
@@ -88,13 +84,9 @@ export class PeopleService {
       else ageYears = n;
     }
     let postcode: string | null = null;
-    let postcodeSector: string | null = null;
     if (input.postcode.trim()) {
       if (!isValidPostcode(input.postcode)) errors.push({ field: 'postcode', message: 'Enter a real postcode, like NR1 2DH' });
-      else {
-        postcode = normalisePostcode(input.postcode);
-        postcodeSector = postcode ? postcodeParts(postcode)?.sector ?? null : null;
-      }
+      else postcode = normalisePostcode(input.postcode);
     }
     let nhsNumber: string | null = null;
     if (input.nhsNumber.trim()) {
@@ -108,7 +100,7 @@ export class PeopleService {
       errors.push({ field: 'name', message: 'Enter a name, date of birth, postcode or NHS number to search for' });
     }
     if (errors.length) return { ok: false, errors };
-    return { ok: true, criteria: { name, dob, dobSwapped, ageYears, postcode, postcodeSector, nhsNumber, today } };
+    return { ok: true, criteria: { name, dob, ageYears, postcode, nhsNumber, today } };
   }
 
   async search(principal: Principal, criteria: SearchCriteria, audit: AuditContext): Promise<SearchResult[]> {
@@ -116,18 +108,15 @@ export class PeopleService {
       const found = (await this.matching.search(tx, principal.authorityId, searchInputOf(criteria), { limit: 15, minProbability: 0, ageYears: criteria.ageYears, today: criteria.today }))
         .filter((c) => c.reasons.length > 0);
       const households = await this.repo.householdMembers(tx, principal.authorityId, found.map((c) => c.person.household_id).filter((h): h is string => !!h));
-      const results: SearchResult[] = found.map((c) => ({
-        person: c.person,
-        age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, criteria.today) : null,
-        reasons: c.reasons,
-        against: c.against,
-        probability: c.probability,
-        band: c.band,
-        score: Math.round(c.probability * 1000) / 10,
-        household: households
-          .filter((m) => m.household_id === c.person.household_id && m.id !== c.personId)
-          .map((m) => ({ id: m.id, name: displayName(m), age: m.date_of_birth ? ageInYears(m.date_of_birth, criteria.today) : null, expected: m.expected_date_of_birth })),
-      }));
+      const results = found.map((c) =>
+        searchResult(
+          c,
+          criteria.today,
+          households
+            .filter((m) => m.household_id === c.person.household_id && m.id !== c.personId)
+            .map((m) => ({ id: m.id, name: displayName(m), age: m.date_of_birth ? ageInYears(m.date_of_birth, criteria.today) : null, expected: m.expected_date_of_birth })),
+        ),
+      );
       const used = Object.fromEntries(
         Object.entries({ name: criteria.name, dob: criteria.dob, age: criteria.ageYears?.toString() ?? null, postcode: criteria.postcode, nhsNumber: criteria.nhsNumber })
           .filter(([, v]) => v) as [string, string][],
@@ -138,18 +127,12 @@ export class PeopleService {
   }
 
   /**
-   * Likely existing records of the child about to be created: if any, the worker must use one
-   * of them or say why this is a different child.
+   * Likely existing records of the person about to be created (details already validated): if
+   * any, the worker must use one of them or say why this is a different person.
    */
-  async likelyExisting(principal: Principal, form: PersonForm): Promise<SearchResult[]> {
-    const v = validatePerson(form, todayInLondon(this.clock.now()));
-    if (!v.ok) return [];
-    const found = await this.matching.search(this.db, principal.authorityId, matchInputOf(v.person, v.alias ? [v.alias] : []), { minProbability: LIKELY_PROBABILITY, limit: 5, today: todayInLondon(this.clock.now()) });
-    const today = todayInLondon(this.clock.now());
-    return found.map((c) => ({
-      person: c.person, age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, today) : null, reasons: c.reasons, against: c.against,
-      probability: c.probability, band: c.band, score: Math.round(c.probability * 1000) / 10, household: [],
-    }));
+  private async likelyExisting(principal: Principal, input: MatchInput, today: string): Promise<SearchResult[]> {
+    const found = await this.matching.search(this.db, principal.authorityId, input, { minProbability: LIKELY_PROBABILITY, limit: 5, today });
+    return found.map((c) => searchResult(c, today, []));
   }
 
   /** The child's record page: details, family and chronology, read and audited in one transaction. */
@@ -203,12 +186,14 @@ export class PeopleService {
     audit: AuditContext,
     opts: { householdOf?: string; differentChildReason?: string | null } = {},
   ): Promise<{ ok: true; id: string } | { ok: false; errors: FieldError[]; likely?: SearchResult[] }> {
-    const v = validatePerson(form, todayInLondon(this.clock.now()));
+    const today = todayInLondon(this.clock.now());
+    const v = validatePerson(form, today);
     if (!v.ok) return v;
+    const input = personMatchInput(v.person, v.alias ? [v.alias] : []);
     // A record that is likely this child already exists: use it, or say why this is someone else.
     const reason = opts.differentChildReason?.trim() || null;
     if (reason && reason.length > 1000) return { ok: false, errors: [{ field: 'different-child-reason', message: 'The reason must be 1000 characters or fewer' }] };
-    const likely = await this.likelyExisting(principal, form);
+    const likely = await this.likelyExisting(principal, input, today);
     if (likely.length && !reason) {
       return {
         ok: false,
@@ -236,7 +221,7 @@ export class PeopleService {
         household_id: householdId,
         created_by: actorUserId(principal),
         name_search: nameSearchText(v.person, v.alias ? [v.alias] : []),
-        ...MatchingService.columns(matchInputOf(v.person, v.alias ? [v.alias] : [])),
+        ...MatchingService.columns(input),
       });
       if (v.alias) await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
       await recordAudit(tx, audit, {
@@ -268,7 +253,7 @@ export class PeopleService {
         await this.repo.insertAlias(tx, id, randomUUID(), v.alias);
         aliases.push({ id: '', person_id: id, created_at: new Date(), ...v.alias });
       }
-      const ok = await this.repo.update(tx, principal.authorityId, id, expectedVersion, { ...v.person, name_search: nameSearchText(v.person, aliases), ...MatchingService.columns(matchInputOf(v.person, aliases)) }, this.clock.now());
+      const ok = await this.repo.update(tx, principal.authorityId, id, expectedVersion, { ...v.person, name_search: nameSearchText(v.person, aliases), ...MatchingService.columns(personMatchInput(v.person, aliases)) }, this.clock.now());
       if (!ok) {
         return { ok: false as const, errors: [{ field: 'given-name', message: 'Someone else changed these details while you were editing. Your changes have not been saved: check the record and make them again' }] };
       }
@@ -384,9 +369,18 @@ export function groupChronology(rows: ChronologyRow[], childId: string, agencies
   return [...byId.values()];
 }
 
-/** A person's details as the matching engine reads them. */
-export function matchInputOf(p: PersonRecord, aliases: { given_name: string | null; family_name: string | null }[]): MatchInput {
-  return personMatchInput(p, aliases);
+/** A candidate from the matching engine as the search page and the "add a child" form show it. */
+function searchResult(c: MatchCandidate, today: string, household: SearchResult['household']): SearchResult {
+  return {
+    person: c.person,
+    age: c.person.date_of_birth ? ageInYears(c.person.date_of_birth, today) : null,
+    reasons: c.reasons,
+    against: c.against,
+    probability: c.probability,
+    band: c.band,
+    score: Math.round(c.probability * 1000) / 10,
+    household,
+  };
 }
 
 /**

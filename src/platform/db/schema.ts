@@ -385,3 +385,4 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type ConversationVersionRow = Selectable<ConversationVersionsTable>;
 export type ConversationChildRow = Selectable<ConversationChildrenTable>;
 export type WrittenRecordRow = Selectable<WrittenRecordsTable>;
+export type DuplicateCandidateRow = Selectable<DuplicateCandidatesTable>;

@@ -4,7 +4,7 @@
  * worker can check against the records in front of them.
  */
 import { jaroWinkler, typoDistance } from './similarity.js';
-import { yearsBetween } from '../dates.js';
+import { daysBetween, formatDateLong, yearsBetween } from '../dates.js';
 import { sameNameForms, swappedDate, addressTokens, type Standardised, type StdName } from './standardise.js';
 
 export const FIELDS = ['nhs', 'given', 'family', 'dob', 'sex', 'home'] as const;
@@ -105,11 +105,7 @@ function compareFamily(a: StdName, b: StdName): { level: FamilyLevel; reason: st
 }
 
 const ymd = (iso: string) => iso.split('-').map(Number) as [number, number, number];
-const days = (iso: string) => Date.UTC(...(([y, m, d]) => [y, m - 1, d] as const)(ymd(iso))) / 86_400_000;
-const longDate = (iso: string) => {
-  const [y, m, d] = ymd(iso);
-  return `${d} ${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1]} ${y}`;
-};
+const longDate = formatDateLong;
 
 function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): FieldComparison {
   const da = a.dob;
@@ -121,7 +117,7 @@ function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): Fiel
     const [yb, mb, xb] = ymd(db);
     const same = (ya === yb ? 1 : 0) + (ma === mb ? 1 : 0) + (xa === xb ? 1 : 0);
     if (same === 2) return { field: 'dob', level: 'one-part', reason: `dates of birth differ in one part only (${longDate(da)}, ${longDate(db)})` };
-    if (Math.abs(days(da) - days(db)) <= 31) return { field: 'dob', level: 'near', reason: `dates of birth within a month of each other (${longDate(da)}, ${longDate(db)})` };
+    if (Math.abs(daysBetween(da, db)) <= 31) return { field: 'dob', level: 'near', reason: `dates of birth within a month of each other (${longDate(da)}, ${longDate(db)})` };
     return { field: 'dob', level: 'different', reason: `different dates of birth (${longDate(da)}, ${longDate(db)})` };
   }
   // An unborn child's expected date against a born child's date of birth: babies come early and late.
@@ -129,7 +125,7 @@ function compareDob(a: Standardised, b: Standardised, ctx: CompareContext): Fiel
   const eb = b.expected ?? null;
   const pair: [string, string] | null = da && eb ? [da, eb] : ea && db ? [db, ea] : ea && eb ? [ea, eb] : null;
   if (pair) {
-    const gap = Math.abs(days(pair[0]) - days(pair[1]));
+    const gap = Math.abs(daysBetween(pair[0], pair[1]));
     if (gap <= 42) return { field: 'dob', level: 'near', reason: `born within six weeks of the expected date (${longDate(pair[1])})` };
     return { field: 'dob', level: 'different', reason: `date of birth far from the expected date (${longDate(pair[1])})` };
   }

@@ -11,6 +11,7 @@ import nicknames from './nicknames.json' with { type: 'json' };
 import { foldName } from '../names.js';
 import { normalisePostcode, isValidPostcode, postcodeParts } from '../postcode.js';
 import { normaliseNhsNumber, isValidNhsNumber } from '../nhs-number.js';
+import { isIsoDate } from '../dates.js';
 
 export const STANDARDISATION_VERSION = 3;
 
@@ -146,17 +147,10 @@ export function standardiseName(givenRaw: string | null, familyRaw: string | nul
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** A real calendar date in YYYY-MM-DD, or null. */
+/** A real calendar date in YYYY-MM-DD (year 0001 or later), or null. */
 export function validIsoDate(raw: string | null | undefined): string | null {
-  if (!raw) return null;
-  const m = ISO.exec(raw.trim());
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1 || mo < 1 || mo > 12 || d < 1) return null;
-  const days = new Date(Date.UTC(2000, mo, 0)).getUTCDate();
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  if (d > (mo === 2 ? (leap ? 29 : 28) : days)) return null;
-  return raw.trim();
+  const t = raw?.trim();
+  return t && isIsoDate(t) && !t.startsWith('0000') ? t : null;
 }
 
 /** The date with day and month exchanged, when that is also a real date and different. */

@@ -10,7 +10,8 @@ import { displayName } from '../../domain/names.js';
 import { isValidNhsNumber, formatNhsNumber } from '../../domain/nhs-number.js';
 import { todayInLondon } from '../../domain/dates.js';
 import type { FieldError } from '../../domain/person-rules.js';
-import { MatchingService, POSSIBLE_PROBABILITY, LIKELY_PROBABILITY, VERY_LIKELY_PROBABILITY } from '../matching/matching.service.js';
+import { MatchingService, POSSIBLE_PROBABILITY } from '../matching/matching.service.js';
+import { bandFor } from '../../domain/matching/model.js';
 import { DuplicatesRepository, ordered, type Band, type CandidateRow, type ProposedPair } from './duplicates.repository.js';
 
 export const REASON_MAX = 2000;
@@ -34,7 +35,8 @@ export interface PersonSide {
 
 /** The probability in words and as a percentage, as the queue and the comparison show it. */
 export function likelihood(probability: number, band: Band | null): { words: string; percent: string } {
-  const b = band ?? (probability >= VERY_LIKELY_PROBABILITY ? 'very-likely' : probability >= LIKELY_PROBABILITY ? 'likely' : 'possible');
+  // Pairs found before the band was stored: the engine's own bands (pairs are never below possible).
+  const b = band ?? bandFor(probability);
   const words = b === 'very-likely' ? 'Very likely the same child' : b === 'likely' ? 'Likely the same child' : 'Possibly the same child';
   // Never round up to a certainty the model does not claim.
   const percent = probability >= 0.995 ? 'more than 99%' : `${Math.round(probability * 100)}%`;
@@ -258,7 +260,6 @@ export class DuplicatesService {
       for (const id of ids) {
         const candidates = await this.matching.candidatesForPerson(this.db, authorityId, id, { limit: 20, minProbability: POSSIBLE_PROBABILITY, today });
         for (const c of candidates) {
-          if (c.probability < POSSIBLE_PROBABILITY) continue;
           const [a, b] = ordered(id, c.personId);
           const key = `${a}:${b}`;
           if ((pairs.get(key)?.probability ?? -1) >= c.probability) continue;

@@ -77,7 +77,7 @@ export async function seedChronology(ctx: BenchContext, principal: Principal, r:
   ]).execute();
 
   const clock = new SettableClock(new Date());
-  const service = new ConversationsService(ctx.db, clock, ctx.profiles, ctx.calendar);
+  const service = new ConversationsService(ctx.db, clock, ctx.profiles, ctx.calendars);
   const audit: AuditContext = { principal, ip: '127.0.0.1', requestId: null };
   const profile = ctx.profiles.get(authorityId);
   const end = Date.now() - 24 * 3600 * 1000;

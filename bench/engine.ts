@@ -11,6 +11,7 @@ import { migrate } from '../src/platform/db/migrate.js';
 import { AuthorityProfiles, readAuthorityProfiles, syncAuthorityProfiles } from '../src/platform/authorities.js';
 import { loadWorkingCalendar, systemClock, type AppContext } from '../src/platform/context.js';
 import { loadConfig } from '../src/config.js';
+import { ServiceCalendars } from '../src/platform/calendars.js';
 
 export type EngineName = 'postgresql' | 'embedded';
 
@@ -84,6 +85,7 @@ export async function openBenchContext(engine: EngineName, url: string, poolSize
       db: handle.db,
       profiles: new AuthorityProfiles(profiles),
       calendar: loadWorkingCalendar(),
+      calendars: ServiceCalendars.load(new AuthorityProfiles(profiles)),
       clock: systemClock,
       raw() {
         rawClient ??= (async () => {

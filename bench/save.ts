@@ -35,7 +35,7 @@ function inputs(ctx: BenchContext, principal: Principal, r: Rng, pool: readonly 
 
 export async function benchSaves(ctx: BenchContext, principal: Principal, r: Rng, pool: readonly string[], cfg: SaveConfig) {
   // As in the app: completing also queues the written record (row, survey invitation, job).
-  const service = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendar, new WrittenRecordsService(ctx));
+  const service = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, new WrittenRecordsService(ctx));
   const audit: AuditContext = { principal, ip: '127.0.0.1', requestId: null };
   const save = async (c: ConversationInput) => {
     const res = await service.createWhole(principal, c.fields, c.children, true, audit);

@@ -55,7 +55,7 @@ export async function benchWrittenRecords(ctx: BenchContext, principal: Principa
   const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}?tls=off`, 'Front Door <bench@front-door.localhost>');
   const wctx = { ...ctx, mailer };
   const records = new WrittenRecordsService(wctx);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendar, records);
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, records);
 
   try {
     // Rendering, from one completed two-child conversation.

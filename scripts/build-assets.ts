@@ -23,7 +23,7 @@ export function buildAssets(): void {
     join(root, 'node_modules', 'govuk-frontend', 'dist', 'govuk', 'govuk-frontend.min.js'),
     join(generatedDir, 'govuk-frontend.min.js'),
   );
-  copyFileSync(join(root, 'src', 'assets', 'init.js'), join(generatedDir, 'init.js'));
+  for (const script of ['init.js', 'phone.js']) copyFileSync(join(root, 'src', 'assets', script), join(generatedDir, script));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -29,6 +29,8 @@ const envSchema = z.object({
   NOTIFY_BASE_URL: z.string().url().default('https://api.notifications.service.gov.uk'),
   NOTIFY_CALLBACK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RUN_WORKER: z.enum(['true', 'false']).default('true'),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex digits)').optional(),
 });
 
 export interface Config {
@@ -54,6 +56,12 @@ export interface Config {
   };
   /** Whether this process also runs the job worker (sending emails). `npm run worker` runs one on its own. */
   runWorker: boolean;
+  telephony: {
+    /** Signs Twilio's webhooks (X-Twilio-Signature). Undefined in production when not set: the webhooks then refuse every call. */
+    twilioAuthToken: string | undefined;
+    /** When set, webhooks from any other Twilio account are refused. */
+    twilioAccountSid: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -97,12 +105,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notifyCallbackToken: e.NOTIFY_CALLBACK_TOKEN,
     },
     runWorker: e.RUN_WORKER === 'true',
+    telephony: {
+      // Outside production a local token is made (and kept beside the data) so the demo and the call
+      // simulator can sign webhooks; production must be given Twilio's real one.
+      twilioAuthToken: e.TWILIO_AUTH_TOKEN ?? (e.NODE_ENV === 'production' ? undefined : localSecret(dataDir, 'twilio-auth-token')),
+      twilioAccountSid: e.TWILIO_ACCOUNT_SID,
+    },
   };
 }
 
 /** For the embedded demo only: a random secret kept beside the data so sessions survive restarts. */
-function localSecret(dataDir: string): string {
-  const file = join(dataDir, 'session-secret');
+export function localSecret(dataDir: string, name = 'session-secret'): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('hex');

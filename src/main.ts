@@ -11,6 +11,7 @@ import { startEmbeddedEngine, type EmbeddedEngine } from './platform/db/embedded
 import { migrate } from './platform/db/migrate.js';
 import { readAuthorityProfiles, syncAuthorityProfiles, AuthorityProfiles } from './platform/authorities.js';
 import { loadWorkingCalendar, systemClock, type AppContext } from './platform/context.js';
+import { ServiceCalendars } from './platform/calendars.js';
 import { createServer } from './server.js';
 import { MatchingService } from './features/matching/matching.service.js';
 import { loadDemoData, demoUsers, DEMO_PASSWORD } from './features/demo/demo-data.js';
@@ -24,7 +25,7 @@ import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 async function main() {
   const startedAt = Date.now();
   const config = loadConfig();
-  if (!existsSync(join(generatedDir, 'app.css'))) buildAssets();
+  if (!['app.css', 'phone.js'].every((f) => existsSync(join(generatedDir, f)))) buildAssets();
 
   let engine: EmbeddedEngine | null = null;
   let url = config.databaseUrl;
@@ -41,6 +42,7 @@ async function main() {
   await syncAuthorityProfiles(handle.db, profileList);
   const profiles = new AuthorityProfiles(profileList);
   const calendar = loadWorkingCalendar();
+  const calendars = ServiceCalendars.load(profiles);
 
   // Standardised matching values made by older rules are recomputed before anything is searched.
   const matching = new MatchingService();
@@ -62,7 +64,7 @@ async function main() {
   const jobs = new Jobs({ url, schema: 'pgboss', poolSize: engine ? 1 : 4 });
   await jobs.start();
   const mailer = createMailer(config, handle.db, systemClock);
-  const ctx: AppContext = { config, db: handle.db, profiles, calendar, clock: systemClock, jobs, mailer };
+  const ctx: AppContext = { config, db: handle.db, profiles, calendar, calendars, clock: systemClock, jobs, mailer };
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);

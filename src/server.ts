@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type Feature } from './platform/http/app.js';
 import type { AppContext } from './platform/context.js';
+import { twilioRoutes } from './features/telephony/twilio.routes.js';
+import { ctiRoutes } from './features/telephony/cti.routes.js';
+import { phoneRoutes } from './features/telephony/phone.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { peopleRoutes } from './features/people/people.routes.js';
@@ -10,9 +13,11 @@ import { apiRoutes } from './features/api/api.routes.js';
 import { writtenRecordsRoutes } from './features/written-records/written-records.routes.js';
 import { surveyRoutes } from './features/survey/survey.routes.js';
 import { duplicatesRoutes, duplicatesApiRoutes } from './features/duplicates/duplicates.routes.js';
+import { handoverRoutes } from './features/handover/handover.routes.js';
+import { phoneLineRoutes } from './features/phone-line/phone-line.routes.js';
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
-export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes];
+export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes];
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './platform/db/database.js';
 import { readAuthorityProfiles, AuthorityProfiles } from './platform/authorities.js';
 import { loadWorkingCalendar, systemClock } from './platform/context.js';
+import { ServiceCalendars } from './platform/calendars.js';
 import { Jobs } from './platform/jobs.js';
 import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
@@ -21,7 +22,8 @@ const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, schema: proc
 const jobs = new Jobs({ url: config.databaseUrl, schema: process.env.JOBS_SCHEMA ?? 'pgboss', retryDelaySeconds: Number(process.env.JOBS_RETRY_DELAY_SECONDS ?? 30), expireInSeconds: Number(process.env.JOBS_EXPIRE_SECONDS ?? 300), maintenanceIntervalSeconds: Number(process.env.JOBS_MAINTENANCE_SECONDS ?? 60) });
 await jobs.start();
 const mailer = createMailer(config, handle.db, systemClock);
-const workerCtx = { config, db: handle.db, profiles: new AuthorityProfiles(readAuthorityProfiles()), calendar: loadWorkingCalendar(), clock: systemClock, jobs, mailer };
+const profiles = new AuthorityProfiles(readAuthorityProfiles());
+const workerCtx = { config, db: handle.db, profiles, calendar: loadWorkingCalendar(), calendars: ServiceCalendars.load(profiles), clock: systemClock, jobs, mailer };
 await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?? 2));
 await startDuplicateScanWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');

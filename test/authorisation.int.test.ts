@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createTestApp, createUser, signedInAgent, Agent, type TestContext } from './support/harness.js';
 import { ROLES, type Role } from '../src/platform/auth/roles.js';
@@ -30,6 +31,18 @@ after(async () => {
   await app?.close();
   await ctx?.close();
 });
+
+async function streamStatus(url: string, cookie: string): Promise<number> {
+  if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: url, headers: { cookie } }, (res) => {
+      resolve(res.statusCode!);
+      req.destroy();
+    });
+    req.on('error', reject);
+  });
+}
 
 const concrete = (url: string) => url.replace(/:id/g, randomUUID()).replace(/:version/g, '1');
 
@@ -82,6 +95,9 @@ for (const role of ROLES) {
       if (r.api) {
         const res = await app.inject({ method: r.method as 'GET', url, headers: { authorization: `Bearer ${tokens.get(role)}` }, payload: r.method === 'POST' ? {} : undefined });
         status = res.statusCode;
+      } else if (r.stream) {
+        // An event stream answers at once and never ends: read its status over real HTTP, then hang up.
+        status = await streamStatus(url, (agents.get(role)! as unknown as { cookieHeader(): string }).cookieHeader());
       } else {
         const agent = agents.get(role)!;
         status = (r.method === 'GET' ? await agent.get(url) : await agent.post(url, {})).status;

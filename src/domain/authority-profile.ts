@@ -8,7 +8,18 @@ import { accumulationRuleSchema } from './accumulation.js';
  */
 const coded = z.object({ code: z.string().min(1), label: z.string().min(1) });
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are HH:MM, 24-hour clock');
-const day = z.array(z.object({ open: hhmm, close: hhmm }));
+const day = z.array(
+  z.object({ open: hhmm, close: hhmm }).refine((p) => p.open < p.close, 'open must be before close (periods past midnight are not supported)'),
+);
+const slug = z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and hyphens');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "dates are 'YYYY-MM-DD'");
+/** Something a caller hears: words read out by the switch's voice, or a recording at a URL. */
+export const promptSchema = z.union([
+  z.object({ say: z.string().min(1).max(1000) }).strict(),
+  z.object({ play: z.string().url() }).strict(),
+]);
+const prompt = promptSchema;
+export type Prompt = z.infer<typeof promptSchema>;
 
 export const authorityProfileSchema = z
   .object({
@@ -20,14 +31,49 @@ export const authorityProfileSchema = z
       referencePrefix: z.string().regex(/^[A-Z]{2,5}$/),
       description: z.string(),
     }),
-    phoneLines: z.array(
-      z.object({
-        number: z.string().min(1),
-        for: z.enum(['professionals', 'public']),
-        description: z.string(),
-        options: z.array(z.object({ digit: z.string().regex(/^[0-9]$/), label: z.string(), queue: z.string() })),
-      }),
-    ),
+    phoneLines: z
+      .array(
+        z.object({
+          /** A short name for the line, used in URLs and in the calls table. */
+          id: slug,
+          /** As printed for callers, e.g. '0344 800 8021'. The switch sends it in E.164. */
+          number: z.string().min(1),
+          for: z.enum(['professionals', 'public']),
+          description: z.string(),
+          /** Played or said first on every call in opening hours. */
+          greeting: prompt.optional(),
+          /** Said before the options; the options' own prompts (or labels) follow. */
+          menuIntro: prompt.optional(),
+          options: z.array(
+            z.object({
+              digit: z.string().regex(/^[0-9]$/),
+              label: z.string(),
+              queue: z.string(),
+              /** What the menu says for this option; built from the label when absent. */
+              prompt: prompt.optional(),
+            }),
+          ),
+          /**
+           * Where a caller goes who does not choose (or a line without options). Without one, a caller
+           * who does not choose hears the menu again and then the no-option message.
+           */
+          defaultQueue: z.string().optional(),
+        }),
+      )
+      .min(1),
+    /** The queues calls wait in. Every option's queue and every line's default queue must be here. */
+    queues: z
+      .array(
+        z.object({
+          code: slug,
+          label: z.string().min(1),
+          /** A call answered within this many seconds counts as answered within target. */
+          answerTargetSeconds: z.number().int().min(5).max(3600).default(60),
+          /** After waiting this long a caller is offered a callback. */
+          callbackOfferAfterSeconds: z.number().int().min(10).max(7200).default(180),
+        }),
+      )
+      .min(1),
     openingHours: z.object({
       monday: day,
       tuesday: day,
@@ -37,8 +83,47 @@ export const authorityProfileSchema = z
       saturday: day,
       sunday: day,
     }),
-    // Front Door serves English councils; other divisions' calendars are not loaded yet.
-    bankHolidayDivision: z.literal('england-and-wales'),
+    /**
+     * Days or parts of days the service is closed although it would normally be open (training, a
+     * Christmas Eve afternoon). Without from/until the whole day is closed. Bank holidays are closed anyway.
+     */
+    closures: z
+      .array(
+        z
+          .object({
+            date: isoDate,
+            from: hhmm.optional(),
+            until: hhmm.optional(),
+            reason: z.string().min(1),
+          })
+          .refine((c) => (c.from === undefined) === (c.until === undefined), 'give both from and until, or neither')
+          .refine((c) => c.from === undefined || c.until === undefined || c.from < c.until, 'from must be before until'),
+      )
+      .default([]),
+    bankHolidayDivision: z.enum(['england-and-wales', 'scotland', 'northern-ireland']),
+    /** What callers hear. Text may use {serviceName}, {edtName}, {edtPhone} and {nextOpening}. */
+    phoneMessages: z
+      .object({
+        /** Amazon Polly or Twilio voice for <Say>; language for both. */
+        voice: z.string().default('Polly.Amy'),
+        language: z.string().default('en-GB'),
+        emergency: prompt.default({ say: 'If a child is in immediate danger, hang up and call 999.' }),
+        outOfHours: prompt.default({
+          say: '{serviceName} is closed. It opens again {nextOpening}. If you are worried about a child now, call the {edtName} on {edtPhone}.',
+        }),
+        closed: prompt.default({
+          say: '{serviceName} is closed today. It opens again {nextOpening}. If you are worried about a child now, call the {edtName} on {edtPhone}.',
+        }),
+        invalidOption: prompt.default({ say: 'Sorry, that is not one of the options.' }),
+        noOption: prompt.default({ say: 'We did not hear a choice. Please call again, or call the {edtName} on {edtPhone} if a child is at risk now.' }),
+        queueWait: prompt.default({ say: 'Thank you for waiting. A social worker will answer as soon as they can.' }),
+        callbackOffer: prompt.default({ say: 'To leave your number so that we call you back, press 1. To keep waiting, stay on the line.' }),
+        callbackConfirmed: prompt.default({ say: 'Thank you. We will call you back on the number you are calling from. Goodbye.' }),
+        holdMusic: z.string().url().optional(),
+      })
+      .prefault({}),
+    /** Out-of-hours conversations must be accepted by CADS within this many working hours of the next opening. */
+    edtHandover: z.object({ acceptWithinWorkingHours: z.number().min(0.25).max(24).default(2) }).prefault({}),
     edt: z.object({ name: z.string(), phone: z.string(), hours: z.string() }),
     emergencyMessage: z.string(),
     allocatedWorkerMessage: z.string(),
@@ -80,6 +165,31 @@ export const authorityProfileSchema = z
       const codes = p[key].map((c) => c.code);
       const dup = codes.find((c, i) => codes.indexOf(c) !== i);
       if (dup) ctx.addIssue({ code: 'custom', path: [key], message: `code "${dup}" appears twice` });
+    }
+    const queues = new Set(p.queues.map((q) => q.code));
+    if (queues.size !== p.queues.length) ctx.addIssue({ code: 'custom', path: ['queues'], message: 'a queue code appears twice' });
+    const lineIds = p.phoneLines.map((l) => l.id);
+    const dupLine = lineIds.find((c, i) => lineIds.indexOf(c) !== i);
+    if (dupLine) ctx.addIssue({ code: 'custom', path: ['phoneLines'], message: `line id "${dupLine}" appears twice` });
+    p.phoneLines.forEach((line, i) => {
+      const digits = line.options.map((o) => o.digit);
+      const dupDigit = digits.find((d, j) => digits.indexOf(d) !== j);
+      if (dupDigit) ctx.addIssue({ code: 'custom', path: ['phoneLines', i, 'options'], message: `option ${dupDigit} appears twice` });
+      line.options.forEach((o, j) => {
+        if (!queues.has(o.queue)) ctx.addIssue({ code: 'custom', path: ['phoneLines', i, 'options', j, 'queue'], message: `queue "${o.queue}" is not in the queues list` });
+      });
+      if (line.defaultQueue && !queues.has(line.defaultQueue)) {
+        ctx.addIssue({ code: 'custom', path: ['phoneLines', i, 'defaultQueue'], message: `queue "${line.defaultQueue}" is not in the queues list` });
+      }
+      if (line.options.length === 0 && !line.defaultQueue) {
+        ctx.addIssue({ code: 'custom', path: ['phoneLines', i], message: 'a line without options needs a defaultQueue' });
+      }
+    });
+    for (const [name, periods] of Object.entries(p.openingHours)) {
+      const sorted = [...periods].sort((a, b) => a.open.localeCompare(b.open));
+      for (let k = 1; k < sorted.length; k++) {
+        if (sorted[k]!.open < sorted[k - 1]!.close) ctx.addIssue({ code: 'custom', path: ['openingHours', name], message: 'opening periods overlap' });
+      }
     }
     if (!p.agencies.some((a) => a.code === 'other')) {
       ctx.addIssue({ code: 'custom', path: ['agencies'], message: 'the agency list needs an "other" entry' });

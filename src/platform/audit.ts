@@ -26,7 +26,10 @@ export type AuditEvent =
   | { action: 'written-record.requested'; conversationId: string; personIds: string[]; details: { reason: string } }
   | { action: 'written-record.previewed'; conversationId: string; personIds: string[] }
   | { action: 'decision.recorded'; conversationId: string; personIds: string[]; details: { decisionCode: string } }
+  | { action: 'conversation.handover-accepted'; conversationId: string; personIds: string[]; details: { dueAt: string | null; overdue: boolean } }
   | { action: 'audit-trail.viewed'; personId: string }
+  | { action: 'call.viewed'; callId: string; personIds: string[]; details: { conversationIds: string[] } }
+  | { action: 'call.conversation-started'; conversationId: string; personIds: string[]; details: { callId: string | null; callbackId: string | null } }
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };
@@ -47,6 +50,7 @@ const ENTITY: Record<string, string> = {
   decision: 'conversation',
   'written-record': 'conversation',
   'audit-trail': 'person',
+  call: 'call',
   user: 'user',
 };
 
@@ -69,7 +73,7 @@ export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditE
   if ('personId' in event) personIds = [event.personId];
   if ('personIds' in event) personIds = event.personIds.length ? event.personIds : [null];
   const entityId =
-    conversationId ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
+    conversationId ?? ('callId' in event ? event.callId : null) ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
 
   await db
     .insertInto('audit_events')

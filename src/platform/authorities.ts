@@ -43,6 +43,23 @@ export async function syncAuthorityProfiles(db: Database, profiles: AuthorityPro
           .onConflict((oc) => oc.columns(['authority_id', 'name']).doNothing())
           .execute();
       }
+      // Every profile ever loaded is kept, so an administrator can see what changed and when. A
+      // profile that goes back to an earlier text gets a new version: the history is in load order.
+      const latest = await tx
+        .selectFrom('authority_profile_versions')
+        .select(['version', 'profile_hash'])
+        .where('authority_id', '=', p.id)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .forUpdate()
+        .executeTakeFirst();
+      if (latest?.profile_hash !== hash) {
+        await tx
+          .insertInto('authority_profile_versions')
+          .values({ authority_id: p.id, version: (latest?.version ?? 0) + 1, profile: json, profile_hash: hash })
+          .execute();
+      }
+      await tx.insertInto('live_signals').values({ authority_id: p.id }).onConflict((oc) => oc.column('authority_id').doNothing()).execute();
     });
   }
 }

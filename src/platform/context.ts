@@ -5,6 +5,7 @@ import type { Database } from './db/database.js';
 import type { AuthorityProfiles } from './authorities.js';
 import type { Jobs } from './jobs.js';
 import type { Mailer } from './mail/mailer.js';
+import type { ServiceCalendars } from './calendars.js';
 import { createWorkingCalendar, loadEnglandAndWalesHolidays, type WorkingCalendar } from '../domain/working-days.js';
 
 export interface Clock {
@@ -17,7 +18,10 @@ export interface AppContext {
   config: Config;
   db: Database;
   profiles: AuthorityProfiles;
+  /** England and Wales working days, for code not yet on per-authority calendars. */
   calendar: WorkingCalendar;
+  /** Each authority's service calendar: opening hours, closures, its division's bank holidays. */
+  calendars: ServiceCalendars;
   clock: Clock;
   /** Durable jobs (pg-boss) on the same database. */
   jobs: Jobs;

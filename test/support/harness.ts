@@ -9,11 +9,13 @@ import { openDatabase, type DatabaseHandle } from '../../src/platform/db/databas
 import { migrate } from '../../src/platform/db/migrate.js';
 import { readAuthorityProfiles, syncAuthorityProfiles, AuthorityProfiles } from '../../src/platform/authorities.js';
 import { loadWorkingCalendar, type AppContext, type Clock } from '../../src/platform/context.js';
+import { ServiceCalendars } from '../../src/platform/calendars.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server.js';
 import { hashToken } from '../../src/platform/http/app.js';
 import { hashPassword } from '../../src/platform/auth/passwords.js';
 import type { Role } from '../../src/platform/auth/roles.js';
+import type { AuthorityProfile } from '../../src/domain/authority-profile.js';
 import { Jobs } from '../../src/platform/jobs.js';
 import type { Mailer } from '../../src/platform/mail/mailer.js';
 import { MailboxMailer } from '../../src/platform/mail/mailbox-mailer.js';
@@ -37,27 +39,39 @@ export class MutableClock implements Clock {
 
 export interface TestContext extends AppContext {
   handle: DatabaseHandle;
-  clock: MutableClock;
+  /** A MutableClock, or the clock given in createTestContext's options (say, the simulator's ScaledClock). */
+  clock: Clock & { set(t: Date | string): void };
   schema: string;
   close(): Promise<void>;
 }
 
 /** A fresh schema with migrations and both authority profiles; dropped again by close(). */
-export async function createTestContext(now = '2026-11-23T10:00:00Z', opts: { mailer?: (ctx: AppContext) => Mailer } = {}): Promise<TestContext> {
+export async function createTestContext(
+  now = '2026-11-23T10:00:00Z',
+  opts: {
+    mailer?: (ctx: AppContext) => Mailer;
+    /** Another clock (say, one that runs faster than real time for the call simulator). */
+    clock?: Clock & { set(t: Date | string): void };
+    /** Changes to the authority profiles for this test only (say, other opening hours). */
+    profiles?: (profiles: AuthorityProfile[]) => AuthorityProfile[];
+  } = {},
+): Promise<TestContext> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = openDatabase({ url: testDatabaseUrl(), poolSize: 1 });
   await admin.pool.query(`create schema ${schema}`);
   await admin.close();
   const handle = openDatabase({ url: testDatabaseUrl(), schema, poolSize: 4 });
   await migrate(handle.db);
-  const profiles = readAuthorityProfiles();
+  const profiles = opts.profiles ? opts.profiles(readAuthorityProfiles()) : readAuthorityProfiles();
   await syncAuthorityProfiles(handle.db, profiles);
   const config = { ...loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent' }), secureCookies: false };
-  const clock = new MutableClock(new Date(now));
+  const clock = opts.clock ?? new MutableClock(new Date(now));
   // Jobs live in a schema of their own beside the test's, and retry quickly.
   const jobs = new Jobs({ url: testDatabaseUrl(), schema: `${schema}_jobs`, retryDelaySeconds: 1, retryLimit: 3, expireInSeconds: 5, maintenanceIntervalSeconds: 1 });
   await jobs.start();
-  const base = { config, db: handle.db, profiles: new AuthorityProfiles(profiles), calendar: loadWorkingCalendar(), clock, jobs } as Omit<AppContext, 'mailer'>;
+  const authorityProfiles = new AuthorityProfiles(profiles);
+  const calendars = ServiceCalendars.load(authorityProfiles);
+  const base = { config, db: handle.db, profiles: authorityProfiles, calendar: loadWorkingCalendar(), calendars, clock, jobs } as Omit<AppContext, 'mailer'>;
   const mailer: Mailer = opts.mailer ? opts.mailer(base as AppContext) : new MailboxMailer(handle.db, clock);
   return {
     config,
@@ -65,8 +79,9 @@ export async function createTestContext(now = '2026-11-23T10:00:00Z', opts: { ma
     mailer,
     db: handle.db,
     handle,
-    profiles: new AuthorityProfiles(profiles),
+    profiles: authorityProfiles,
     calendar: loadWorkingCalendar(),
+    calendars,
     clock,
     schema,
     async close() {
@@ -131,7 +146,7 @@ export class Agent {
   csrf: string | null = null;
   constructor(private readonly app: FastifyInstance) {}
 
-  private cookieHeader() {
+  cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 

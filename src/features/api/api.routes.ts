@@ -109,7 +109,7 @@ const conversationOut = z.object({
 export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendar, new WrittenRecordsService(ctx));
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, new WrittenRecordsService(ctx));
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.recordConversations } };
   const security = [{ bearer: [] }];

@@ -66,7 +66,10 @@ export class ConversationsRepository {
     return r.rows[0]!.n;
   }
 
-  async insertConversation(db: Executor, row: { id: string; authority_id: string; reference: string; service: 'cads' | 'edt'; worker_id: string; team_id: string | null; started_at: Date }) {
+  async insertConversation(
+    db: Executor,
+    row: { id: string; authority_id: string; reference: string; service: 'cads' | 'edt'; worker_id: string; team_id: string | null; started_at: Date; out_of_hours: boolean; handover_due_at: Date | null },
+  ) {
     await db.insertInto('conversations').values({ ...row, status: 'draft', current_version: 1 }).execute();
   }
 

@@ -5,6 +5,7 @@ import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platf
 import { toErrorList, HttpError } from '../../platform/http/errors.js';
 import { uuidParam } from '../../platform/http/params.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
+import { HandoverService } from '../handover/handover.service.js';
 import { ConversationsService, SECTIONS, sectionOfField, type SectionKey } from './conversations.service.js';
 import type { ChildFields, VersionFields } from './conversations.repository.js';
 import { PeopleService } from '../people/people.service.js';
@@ -114,8 +115,9 @@ function parseSection(section: EditableSection, body: FormBody, childIds: string
 
 export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   const writtenRecords = new WrittenRecordsService(ctx);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendar, writtenRecords);
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, writtenRecords);
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
+  const handovers = new HandoverService(ctx);
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.recordConversations } };
   const decide = { access: { roles: CAN.recordDecisions } };
@@ -125,7 +127,8 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     const works = CAN.recordConversations.includes(p.role) || CAN.recordDecisions.includes(p.role);
     const work = works ? await conversations.workList(p, 'mine') : null;
     const tasks = await writtenRecords.openTasks(p);
-    return reply.view('conversations/views/work-list.njk', { title: 'Your work', heading: 'Your work', work, tasks, now: ctx.clock.now(), scope: 'mine' });
+    const handover = CAN.acceptHandover.includes(p.role) ? await handovers.summary(p) : null;
+    return reply.view('conversations/views/work-list.njk', { title: 'Your work', heading: 'Your work', work, tasks, handover, now: ctx.clock.now(), scope: 'mine' });
   });
 
   app.get('/team', { config: { access: { roles: CAN.manageTeam } } }, async (request, reply) => {

@@ -9,11 +9,13 @@ import type { AuthorityProfile } from '../../domain/authority-profile.js';
 import { HttpError, notFound } from '../../platform/http/errors.js';
 import { ConversationsRepository, type ChildFields, type ChildWithPerson, type VersionFields } from './conversations.repository.js';
 import { validateForCompletion, type ConversationDraft, type FieldError } from '../../domain/conversation-rules.js';
-import { decisionDeadline, type WorkingCalendar } from '../../domain/working-days.js';
+import { decisionDeadline } from '../../domain/working-days.js';
+import type { ServiceCalendars } from '../../platform/calendars.js';
 import { evaluateAccumulation, longestLookbackDays } from '../../domain/accumulation.js';
 import { displayName } from '../../domain/names.js';
 import { londonDateOf } from '../../domain/dates.js';
 import { finalSurvivorId } from '../../platform/db/merged-persons.js';
+import { outOfHoursFields } from '../handover/out-of-hours.js';
 
 export const SECTIONS = [
   { key: 'caller', title: 'Caller' },
@@ -61,7 +63,7 @@ export class ConversationsService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly profiles: AuthorityProfiles,
-    private readonly calendar: WorkingCalendar,
+    private readonly calendars: ServiceCalendars,
     private readonly onCompleted: CompletionListener | null = null,
   ) {}
 
@@ -75,14 +77,17 @@ export class ConversationsService {
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
       const reference = await this.newReference(tx, profile, now);
+      const service = principal.role === 'edt-worker' ? 'edt' : 'cads';
       await this.repo.insertConversation(tx, {
         id,
         authority_id: principal.authorityId,
         reference,
-        service: principal.role === 'edt-worker' ? 'edt' : 'cads',
+        service,
         worker_id: principal.id,
         team_id: principal.teamId,
         started_at: now,
+        // Out of hours (EDT's, or anyone's while CADS is closed): on the handover list until accepted.
+        ...outOfHoursFields(service, this.calendars.forAuthority(principal.authorityId), profile, now),
       });
       await this.repo.insertVersion(tx, { conversation_id: id, version: 1, created_by: principal.id, caller_phone: callerPhone });
       await recordAudit(tx, audit, { action: 'conversation.created', conversationId: id, personIds: [] });
@@ -186,7 +191,7 @@ export class ConversationsService {
     const now = this.clock.now();
     const id = e.conversation.id;
     const needsDecision = e.children.some((c) => profile.outcomes.find((o) => o.code === c.outcome_code)?.requiresDecision);
-    const due = needsDecision ? decisionDeadline(e.conversation.started_at, this.calendar, profile.decisionDeadlineWorkingDays) : null;
+    const due = needsDecision ? decisionDeadline(e.conversation.started_at, this.calendars.forAuthority(principal.authorityId).working, profile.decisionDeadlineWorkingDays) : null;
     await this.repo.markVersionCompleted(tx, id, e.version.version, principal.id, now);
     await this.repo.markConversationCompleted(tx, id, e.version.version, now, due);
 
@@ -249,7 +254,11 @@ export class ConversationsService {
         .execute();
       if (found.length !== new Set(children.map((c) => c.person_id)).size) throw notFound('child');
       const reference = await this.newReference(tx, profile, now);
-      const conversation = { id, authority_id: principal.authorityId, reference, service: principal.role === 'edt-worker' ? ('edt' as const) : ('cads' as const), worker_id: principal.id, team_id: principal.teamId, started_at: now };
+      const service = principal.role === 'edt-worker' ? ('edt' as const) : ('cads' as const);
+      const conversation = {
+        id, authority_id: principal.authorityId, reference, service, worker_id: principal.id, team_id: principal.teamId, started_at: now,
+        ...outOfHoursFields(service, this.calendars.forAuthority(principal.authorityId), profile, now),
+      };
       await this.repo.insertConversation(tx, conversation);
       await this.repo.insertVersion(tx, { ...fields, conversation_id: id, version: 1, created_by: principal.id });
       const childRows = children.map((c) => ({ ...c, conversation_id: id, version: 1 }));
@@ -258,7 +267,7 @@ export class ConversationsService {
       if (complete) {
         // Everything needed is already in hand: no need to read back what was just written.
         const e: EditableConversation = {
-          conversation: { ...conversation, status: 'draft', current_version: 1, completed_at: null, decision_due_at: null, lock_version: 0, created_at: now },
+          conversation: { ...conversation, status: 'draft', current_version: 1, completed_at: null, decision_due_at: null, lock_version: 0, created_at: now, handover_accepted_by: null, handover_accepted_at: null },
           version: { ...emptyVersion(id, principal.id, now), ...fields } as ConversationVersionRow,
           children: childRows.map((c) => ({ ...emptyChild(), ...c, ...found.find((f) => f.id === c.person_id)! })) as ChildWithPerson[],
           isAmendment: false,

@@ -11,6 +11,8 @@ import { isValidUpn } from '../../domain/upn.js';
 import { readAuthorityProfiles, syncAuthorityProfiles } from '../../platform/authorities.js';
 import { verifyPassword } from '../../platform/auth/passwords.js';
 import { loadWorkingCalendar } from '../../platform/context.js';
+import { AuthorityProfiles } from '../../platform/authorities.js';
+import { ServiceCalendars } from '../../platform/calendars.js';
 import { openDatabase, type Database, type DatabaseHandle } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { DEMO_PASSWORD, demoUsers, loadDemoData } from './demo-data.js';
@@ -353,6 +355,39 @@ describe('demo data', () => {
     for (const d of decisions) {
       const c = byId.get(d.conversation_id)!;
       assert.ok(d.decided_at > c.completed_at! && d.decided_at <= c.decision_due_at! && d.decided_at <= NOW);
+    }
+  });
+
+  it('flags out-of-hours conversations as the app would, accepts the older ones and leaves some on the handover list', async () => {
+    const calendars = ServiceCalendars.load(new AuthorityProfiles(profiles));
+    const rows = await db
+      .selectFrom('conversations as c')
+      .leftJoin('users as a', 'a.id', 'c.handover_accepted_by')
+      .select(['c.authority_id', 'c.reference', 'c.service', 'c.started_at', 'c.out_of_hours', 'c.handover_due_at', 'c.handover_accepted_at', 'a.role as accepted_role'])
+      .execute();
+    for (const p of profiles) {
+      const cal = calendars.forAuthority(p.id);
+      const mine = rows.filter((r) => r.authority_id === p.id);
+      for (const r of mine) {
+        const expected = r.service === 'edt' || !cal.isOpen(r.started_at);
+        assert.equal(r.out_of_hours, expected, `${r.reference} out of hours`);
+        if (!expected) {
+          assert.equal(r.handover_due_at, null);
+          assert.equal(r.handover_accepted_at, null);
+          continue;
+        }
+        assert.equal(r.handover_due_at?.toISOString(), cal.addWorkingHours(r.started_at, p.edtHandover.acceptWithinWorkingHours).toISOString(), r.reference);
+        if (r.handover_accepted_at) {
+          assert.ok(r.handover_accepted_at >= cal.nextOpening(r.started_at)! && r.handover_accepted_at <= NOW, r.reference);
+          assert.ok(r.handover_accepted_at <= r.handover_due_at!, `${r.reference} accepted in time`);
+          assert.equal(r.accepted_role, 'cads-worker');
+        }
+      }
+      const edt = mine.filter((r) => r.service === 'edt');
+      assert.ok(edt.filter((r) => r.handover_accepted_at).length >= 5, `${p.id}: older EDT conversations accepted`);
+      const waiting = mine.filter((r) => r.out_of_hours && !r.handover_accepted_at && cal.nextOpening(r.started_at)! <= NOW);
+      assert.ok(waiting.some((r) => r.handover_due_at! < NOW), `${p.id}: one overdue`);
+      assert.ok(waiting.some((r) => r.handover_due_at! >= NOW), `${p.id}: one due`);
     }
   });
 

@@ -23,6 +23,10 @@ import { normaliseUkPhone } from '../../domain/phone.js';
 import { upnCheckLetter } from '../../domain/upn.js';
 import { CalendarCoverageError, decisionDeadline, type WorkingCalendar } from '../../domain/working-days.js';
 import { hashPassword } from '../../platform/auth/passwords.js';
+import { AuthorityProfiles } from '../../platform/authorities.js';
+import { ServiceCalendars } from '../../platform/calendars.js';
+import type { ServiceCalendar } from '../../domain/service-calendar.js';
+import { outOfHoursFields } from '../handover/out-of-hours.js';
 import type { Database, Executor, Tx } from '../../platform/db/database.js';
 import type {
   ConversationChildrenTable,
@@ -50,6 +54,8 @@ export interface LoadDemoDataOptions {
   profiles: AuthorityProfile[];
   now: Date;
   calendar: WorkingCalendar;
+  /** Each authority's service calendar, for the out-of-hours handover; read from config/calendar/ when not given. */
+  calendars?: ServiceCalendars;
   seed?: number;
 }
 
@@ -765,6 +771,8 @@ interface Plan {
   awaitingDecision?: boolean;
   draft?: 'caller-only' | 'started';
   script?: Script;
+  /** An out-of-hours conversation CADS has not accepted yet (the others have all been accepted). */
+  handoverPending?: boolean;
 }
 
 interface AuthorityRows {
@@ -808,6 +816,7 @@ class AuthorityGenerator {
     passwordHash: string,
     private readonly nhsNumbers: Set<string>,
     private readonly upns: Set<string>,
+    private readonly serviceCalendar: ServiceCalendar,
   ) {
     this.rng = new Rng(seed ^ hashString(profile.id));
     this.locale = localeFor(profile);
@@ -1422,6 +1431,12 @@ class AuthorityGenerator {
       const hh = rng.weighted(weightedPool);
       add({ household: hh, children: this.pickChildren(hh), startedAt: this.outOfHoursInstant(), service: 'edt', worker: 'edt' });
     }
+    for (const at of this.pendingHandoverInstants()) {
+      const known = pool.filter((h) => h.children.every((c) => knownFrom(c) <= londonDateOf(at)));
+      if (known.length === 0) continue;
+      const hh = rng.pick(known);
+      add({ household: hh, children: this.pickChildren(hh), startedAt: at, service: 'edt', worker: 'edt', handoverPending: true });
+    }
 
     // Every family on the system came in through at least one conversation.
     const covered = new Set(plans.map((p) => p.household));
@@ -1433,6 +1448,85 @@ class AuthorityGenerator {
       const hh = rng.weighted(weightedPool);
       add({ household: hh, children: this.pickChildren(hh), startedAt: this.randomWorkingInstant(1, HISTORY_DAYS), service: 'cads', worker: this.cadsWorker() });
     }
+  }
+
+  /**
+   * When the Emergency Duty Team recorded the conversations CADS has not accepted yet, so that the
+   * handover list has something on it: one from an earlier night whose time to accept has run out,
+   * and some from the last night or weekend still within it. When no such night exists (the
+   * service has been open for longer than the time allowed, or is closed now) the second is from
+   * this morning's opening hours or from tonight, which the list shows as still out of hours.
+   */
+  private pendingHandoverInstants(): Date[] {
+    const cal = this.serviceCalendar;
+    const nowMs = this.clock.now.getTime();
+    const minute = (ms: number) => new Date(ms - (ms % 60_000));
+    // The open periods that had begun by now, latest first.
+    const periods: { open: Date; close: Date }[] = [];
+    for (let i = 0; i < 60 && periods.length < 8; i++) {
+      periods.push(...cal.periodsOn(addDays(this.clock.today, -i)).filter((p) => p.open.getTime() <= nowMs).reverse());
+    }
+    if (periods.length < 2) return [];
+    // 10pm-ish on the evening a closed spell begins (or half-way through a short one).
+    const evening = (start: Date, end: Date) => minute(start.getTime() + Math.min(5 * 3_600_000 + 10 * 60_000, (end.getTime() - start.getTime()) / 2));
+    const dueAt = (at: Date) => outOfHoursFields('edt', cal, this.profile, at).handover_due_at;
+
+    let overdue: Date | null = null;
+    const due: Date[] = [];
+    for (let k = 0; k + 1 < periods.length && !(overdue && due.length); k++) {
+      const start = periods[k + 1]!.close;
+      const end = periods[k]!.open;
+      if (end.getTime() <= start.getTime()) continue;
+      const at = evening(start, end);
+      const d = dueAt(at);
+      if (!d) continue;
+      if (d.getTime() < nowMs) {
+        overdue ??= at;
+      } else if (due.length === 0) {
+        due.push(at);
+        // A weekend: one more from the Sunday.
+        if (end.getTime() - start.getTime() > 36 * 3_600_000) due.push(minute(start.getTime() + (end.getTime() - start.getTime()) * 0.75));
+      }
+    }
+    if (due.length === 0) {
+      const current = periods[0]!;
+      const closedFor = nowMs - current.close.getTime();
+      if (closedFor > 0) {
+        // Closed now: one from this evening, still out of hours.
+        if (closedFor >= 20 * 60_000) due.push(minute(current.close.getTime() + Math.min(closedFor / 2, Math.max(closedFor - 45 * 60_000, 10 * 60_000))));
+      } else {
+        // Open for a while: one the EDT worker finished recording this morning.
+        due.push(minute(Math.max(current.open.getTime(), nowMs - 60 * 60_000)));
+      }
+    }
+    return [...(overdue ? [overdue] : []), ...due].filter((at) => at.getTime() <= nowMs - 15 * 60_000);
+  }
+
+  private acceptedHandovers = 0;
+
+  /**
+   * Out of hours as the app itself would have flagged it when the conversation started, and
+   * accepted by a CADS worker soon after the next opening, unless it is one of those left for the
+   * demo's handover list (or its next opening is yet to come).
+   */
+  private handoverFields(plan: Plan) {
+    const cal = this.serviceCalendar;
+    const f = outOfHoursFields(plan.service, cal, this.profile, plan.startedAt);
+    const pending = { ...f, handover_accepted_by: null, handover_accepted_at: null };
+    if (!f.out_of_hours || plan.handoverPending) return pending;
+    const opening = cal.nextOpening(plan.startedAt);
+    if (!opening) return pending;
+    const k = this.acceptedHandovers++;
+    const window = Math.max(1, Math.floor(this.profile.edtHandover.acceptWithinWorkingHours * 60 * 0.75));
+    const minutes = 1 + ((k * 17) % window);
+    let at: Date;
+    try {
+      at = cal.addWorkingHours(opening, minutes / 60);
+    } catch {
+      at = new Date(opening.getTime() + minutes * 60_000);
+    }
+    if (at.getTime() > this.clock.now.getTime() - 60_000) return pending;
+    return { ...f, handover_accepted_by: this.userIds[k % 2 === 0 ? 'cads1' : 'cads2'], handover_accepted_at: at };
   }
 
   /**
@@ -1808,6 +1902,7 @@ class AuthorityGenerator {
         completed_at: completedAt,
         decision_due_at: due,
         created_at: startedAt,
+        ...this.handoverFields(plan),
       },
       version,
       children: childRows,
@@ -1869,6 +1964,7 @@ class AuthorityGenerator {
         completed_at: null,
         decision_due_at: null,
         created_at: plan.startedAt,
+        ...this.handoverFields(plan),
       },
       version: draftVersion,
       children: [draftChild],
@@ -1939,6 +2035,7 @@ export async function loadDemoData(db: Database, opts: LoadDemoDataOptions): Pro
 
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const clock = new Clockwork(opts.calendar, opts.now);
+  const calendars = opts.calendars ?? ServiceCalendars.load(new AuthorityProfiles(opts.profiles));
   const seed = opts.seed ?? DEFAULT_SEED;
 
   const loaded = await db.transaction().execute(async (tx) => {
@@ -1951,7 +2048,7 @@ export async function loadDemoData(db: Database, opts: LoadDemoDataOptions): Pro
     const upns = new Set<string>();
     const generators = opts.profiles.map((profile) => {
       const g = new AuthorityGenerator(
-        profile, clock, seed, teams.filter((t) => t.authority_id === profile.id), passwordHash, nhsNumbers, upns,
+        profile, clock, seed, teams.filter((t) => t.authority_id === profile.id), passwordHash, nhsNumbers, upns, calendars.forAuthority(profile.id),
       );
       g.buildPeople();
       g.planConversations();

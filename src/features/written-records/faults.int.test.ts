@@ -24,6 +24,7 @@ import { openDatabase } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { readAuthorityProfiles, syncAuthorityProfiles, AuthorityProfiles } from '../../platform/authorities.js';
 import { loadWorkingCalendar } from '../../platform/context.js';
+import { ServiceCalendars } from '../../platform/calendars.js';
 import { loadConfig } from '../../config.js';
 import { startWrittenRecordWorker } from './worker.js';
 
@@ -273,8 +274,10 @@ describe('the database restarts between completion and sending', () => {
       await mailer.close();
       await handle.close();
     };
+    const authorityProfiles = new AuthorityProfiles(profiles);
     const ctx: TestContext = {
-      config, jobs, mailer, db: handle.db, handle, profiles: new AuthorityProfiles(profiles), calendar: loadWorkingCalendar(),
+      config, jobs, mailer, db: handle.db, handle, profiles: authorityProfiles, calendar: loadWorkingCalendar(),
+      calendars: ServiceCalendars.load(authorityProfiles),
       clock: new MutableClock(new Date('2026-11-23T10:00:00Z')), schema, close: () => stopCtx!(),
     };
     w = await makeWorld(ctx);

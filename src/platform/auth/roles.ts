@@ -32,6 +32,14 @@ export const CAN = {
   reviewDuplicates: ['cads-worker', 'team-manager', 'mash-coordinator'] as Role[],
   /** Merge duplicate records, mark a pair as different people, and undo a merge. */
   mergePeople: ['cads-worker', 'team-manager'] as Role[],
+  /** Take calls and callbacks, set their own status on the phone line, see the live queue. */
+  answerCalls: ['cads-worker', 'team-manager'] as Role[],
+  /** See the live queue and wallboard. */
+  seeWallboard: ['cads-worker', 'team-manager', 'mash-coordinator', 'edt-worker', 'mi-analyst', 'administrator'] as Role[],
+  /** See the Emergency Duty Team's handover list and accept conversations from it. */
+  acceptHandover: ['cads-worker', 'team-manager'] as Role[],
+  /** See the phone line's configuration and check it (what a caller would hear at a given time). */
+  checkPhoneLine: ['administrator', 'team-manager'] as Role[],
   /** See the whole team's list. */
   manageTeam: ['team-manager'] as Role[],
   administer: ['administrator'] as Role[],

@@ -187,6 +187,10 @@ export interface ConversationsTable {
   decision_due_at: Timestamp | null;
   lock_version: Generated<number>;
   created_at: DefaultedTimestamp;
+  out_of_hours: Generated<boolean>;
+  handover_due_at: Timestamp | null;
+  handover_accepted_by: string | null;
+  handover_accepted_at: Timestamp | null;
 }
 
 export interface ConversationVersionsTable {
@@ -349,6 +353,88 @@ export interface SchemaMigrationsTable {
   applied_at: DefaultedTimestamp;
 }
 
+export interface AuthorityProfileVersionsTable {
+  authority_id: string;
+  version: number;
+  profile: Json;
+  profile_hash: string;
+  loaded_at: DefaultedTimestamp;
+}
+
+export type CallState = 'menu' | 'queued' | 'connected' | 'ended';
+export type CallOutcome = 'answered' | 'abandoned' | 'out-of-hours' | 'closed' | 'callback' | 'transferred' | 'no-option' | 'failed';
+
+export interface CallsTable {
+  id: string;
+  authority_id: string;
+  source: 'twilio' | 'cti';
+  external_id: string;
+  line_id: string;
+  dialled_number: string;
+  caller_number: string | null;
+  option_digit: string | null;
+  queue_code: string | null;
+  state: CallState;
+  outcome: CallOutcome | null;
+  offered_at: Timestamp;
+  queued_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  worker_id: string | null;
+  transferred_to: string | null;
+  conversation_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface CallEventsTable {
+  id: Generated<number>;
+  call_id: string;
+  kind: string;
+  at: Timestamp;
+  worker_id: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface WebhookReceiptsTable {
+  key: string;
+  source: string;
+  received_at: Timestamp;
+  status: number;
+  content_type: string;
+  body: string;
+}
+
+export interface CallbacksTable {
+  id: string;
+  authority_id: string;
+  call_id: string | null;
+  queue_code: string;
+  number: string;
+  requested_at: Timestamp;
+  status: 'waiting' | 'in-progress' | 'done' | 'cancelled';
+  claimed_by: string | null;
+  claimed_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  result: 'spoke' | 'no-answer' | 'not-needed' | null;
+  conversation_id: string | null;
+}
+
+export type PresenceStatus = 'available' | 'on-call' | 'wrap-up' | 'away' | 'offline';
+
+export interface WorkerPresenceTable {
+  user_id: string;
+  authority_id: string;
+  status: PresenceStatus;
+  since: Timestamp;
+  call_id: string | null;
+}
+
+export interface LiveSignalsTable {
+  authority_id: string;
+  version: Generated<number>;
+  changed_at: DefaultedTimestamp;
+}
+
 export interface DB {
   authorities: AuthoritiesTable;
   teams: TeamsTable;
@@ -376,6 +462,13 @@ export interface DB {
   tasks: TasksTable;
   mailbox_messages: MailboxMessagesTable;
   schema_migrations: SchemaMigrationsTable;
+  authority_profile_versions: AuthorityProfileVersionsTable;
+  calls: CallsTable;
+  call_events: CallEventsTable;
+  webhook_receipts: WebhookReceiptsTable;
+  callbacks: CallbacksTable;
+  worker_presence: WorkerPresenceTable;
+  live_signals: LiveSignalsTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -386,3 +479,5 @@ export type ConversationVersionRow = Selectable<ConversationVersionsTable>;
 export type ConversationChildRow = Selectable<ConversationChildrenTable>;
 export type WrittenRecordRow = Selectable<WrittenRecordsTable>;
 export type DuplicateCandidateRow = Selectable<DuplicateCandidatesTable>;
+export type CallRow = Selectable<CallsTable>;
+export type CallbackRow = Selectable<CallbacksTable>;

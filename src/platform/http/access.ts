@@ -15,10 +15,13 @@ export interface RouteEntry {
   url: string;
   access: Access;
   api: boolean;
+  /** A server-sent event stream: it answers at once but never ends, so tests read only its status. */
+  stream: boolean;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    stream?: boolean;
   }
 }

@@ -45,7 +45,8 @@ declare module '@fastify/session' {
 export type Feature = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 export function isApiUrl(url: string): boolean {
-  return url.startsWith('/api/');
+  // Telephony webhooks are machine-to-machine too: no session, no CSRF, problem+json on errors.
+  return url.startsWith('/api/') || url.startsWith('/telephony/');
 }
 
 export async function buildApp(ctx: AppContext, features: Feature[]): Promise<FastifyInstance> {
@@ -173,7 +174,7 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
         if (method === 'HEAD') continue;
-        app.routeTable.push({ method, url: route.url, access, api: isApiUrl(route.url) });
+        app.routeTable.push({ method, url: route.url, access, api: isApiUrl(route.url), stream: route.config?.stream === true });
       }
     });
 

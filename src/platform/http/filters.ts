@@ -4,7 +4,23 @@ import { formatDateLong, formatDateTimeLondon, ageInYears, todayInLondon } from 
 import { formatNhsNumber } from '../../domain/nhs-number.js';
 
 /** Template filters: presentation only, no data access. */
+/** A duration in words a wallboard can show: '45 s', '3 min 05 s', '1 h 02 min'. */
+export function formatSeconds(total: number): string {
+  const s = Math.max(0, Math.round(total));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+const PRESENCE: Record<string, string> = { available: 'Available', 'on-call': 'On a call', 'wrap-up': 'Wrapping up', away: 'Away', offline: 'Not taking calls' };
+const londonTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
 export function addFilters(env: nunjucks.Environment, ctx: AppContext): void {
+  env.addFilter('time', (d: Date | string | null | undefined) => (d ? londonTime.format(new Date(d)) : ''));
+  env.addFilter('seconds', (n: number | null | undefined) => (n === null || n === undefined ? '' : formatSeconds(n)));
+  env.addFilter('secondsBetween', (later: Date | string, earlier: Date | string) => (new Date(later).getTime() - new Date(earlier).getTime()) / 1000);
+  env.addFilter('waitSince', (since: string, asOf: string) => formatSeconds((new Date(asOf).getTime() - new Date(since).getTime()) / 1000));
+  env.addFilter('presence', (s: string) => PRESENCE[s] ?? s);
   env.addFilter('matchBand', (b: string) => ({ 'very-likely': 'Very likely the same person', likely: 'Likely the same person', possible: 'Possibly the same person', unlikely: 'Weak match' } as Record<string, string>)[b] ?? b);
   env.addFilter('dateLong', (d: string | null | undefined) => (d ? formatDateLong(d) : ''));
   env.addFilter('dateTime', (d: Date | string | null | undefined) => (d ? formatDateTimeLondon(new Date(d)) : ''));

@@ -21,6 +21,7 @@ import { Jobs } from './platform/jobs.js';
 import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
+import { startTelephonyWorker } from './features/telephony/worker.js';
 
 async function main() {
   const startedAt = Date.now();
@@ -68,6 +69,7 @@ async function main() {
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);
+    await startTelephonyWorker(ctx);
   }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });

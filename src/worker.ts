@@ -12,6 +12,7 @@ import { Jobs } from './platform/jobs.js';
 import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
+import { startTelephonyWorker } from './features/telephony/worker.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -26,6 +27,7 @@ const profiles = new AuthorityProfiles(readAuthorityProfiles());
 const workerCtx = { config, db: handle.db, profiles, calendar: loadWorkingCalendar(), calendars: ServiceCalendars.load(profiles), clock: systemClock, jobs, mailer };
 await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?? 2));
 await startDuplicateScanWorker(workerCtx);
+await startTelephonyWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

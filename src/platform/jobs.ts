@@ -11,6 +11,8 @@ export const QUEUES = {
   sendWrittenRecord: 'written-record-send',
   /** Looks for possible duplicate records and puts them in the review queue (never merges). */
   duplicatesScan: 'duplicates-scan',
+  /** Nightly tidy of the phone line: old webhook receipts, calls a switch never ended, workers left on. */
+  telephonyTidy: 'telephony-tidy',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -189,3 +189,25 @@ test('a wallboard connected to one app instance hears about a call offered throu
     await two.close();
   }
 });
+
+test('the nightly tidy ends calls a switch never ended, drops old receipts and signs off workers left on', async () => {
+  const { TelephonyService } = await import('./telephony.service.js');
+  const worker = await createUser(ctx, { role: 'cads-worker' });
+  ctx.clock.set('2026-11-24T16:00:00Z');
+  await send({ type: 'call.offered', eventId: 'tidy-1', callId: 'mitel-tidy', dialledNumber: '0344 800 8021', queue: 'consultation' });
+  await send({ type: 'worker.status', eventId: 'tidy-2', worker: worker.id, status: 'available' });
+  ctx.clock.set('2026-11-25T02:30:00Z');
+  await send({ type: 'call.offered', eventId: 'tidy-3', callId: 'mitel-fresh', dialledNumber: '0344 800 8021', queue: 'consultation' });
+  const result = await new TelephonyService(ctx).tidy(new Date('2026-11-25T05:00:00Z'));
+  assert.ok(result.callsEnded >= 1);
+  const stale = await call('mitel-tidy');
+  assert.equal(stale?.state, 'ended');
+  assert.equal(stale?.outcome, 'failed');
+  assert.equal((await call('mitel-fresh'))?.state, 'queued', 'a call from the small hours is left alone');
+  assert.equal((await ctx.db.selectFrom('worker_presence').select('status').where('user_id', '=', worker.id).executeTakeFirstOrThrow()).status, 'offline');
+  // Receipts newer than a week stay, so a late retry still gets its first answer.
+  assert.equal(result.receiptsDeleted, 0);
+  const later = await new TelephonyService(ctx).tidy(new Date('2026-12-05T03:00:00Z'));
+  assert.ok(later.receiptsDeleted > 0);
+  assert.equal((await ctx.db.selectFrom('webhook_receipts').select('key').where('received_at', '<', new Date('2026-11-28T03:00:00Z')).execute()).length, 0);
+});

@@ -482,6 +482,34 @@ export class TelephonyService {
     });
   }
 
+  /**
+   * The nightly tidy. Receipts are only needed while a switch may still retry (a week is ample).
+   * A call the switch never reported ending would otherwise wait on the wallboard for ever, so one
+   * still open after `staleHours` is ended as failed, with an event saying why. Workers still
+   * showing as taking calls at night are set to not taking calls.
+   */
+  async tidy(now = this.ctx.clock.now(), opts: { receiptDays?: number; staleHours?: number } = {}) {
+    const receiptsBefore = new Date(now.getTime() - (opts.receiptDays ?? 7) * 86_400_000);
+    const staleBefore = new Date(now.getTime() - (opts.staleHours ?? 12) * 3_600_000);
+    return this.db.transaction().execute(async (tx) => {
+      const receipts = await tx.deleteFrom('webhook_receipts').where('received_at', '<', receiptsBefore).executeTakeFirst();
+      const stale = await tx.selectFrom('calls').selectAll().where('state', '<>', 'ended').where('updated_at', '<', staleBefore).forUpdate().execute();
+      for (const call of stale) {
+        await this.end(tx, call, now, call.state === 'connected' ? 'answered' : 'failed');
+        await this.repo.addEvent(tx, call.id, 'ended-by-tidy', now, null, { lastChange: call.updated_at });
+      }
+      const away = await tx
+        .updateTable('worker_presence')
+        .set({ status: 'offline', since: now, call_id: null })
+        .where('status', 'in', ['available', 'wrap-up', 'away'])
+        .where('since', '<', staleBefore)
+        .returning('authority_id')
+        .execute();
+      for (const a of new Set(away.map((r) => r.authority_id))) await signalLive(tx, a);
+      return { receiptsDeleted: Number(receipts.numDeletedRows), callsEnded: stale.length, workersSignedOff: away.length };
+    });
+  }
+
   async callback(principal: Principal, id: string) {
     const cb = await this.repo.callbackById(this.db, principal.authorityId, id);
     if (!cb) throw notFound('callback');

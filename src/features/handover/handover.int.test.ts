@@ -273,3 +273,16 @@ describe('durationWords', () => {
     assert.equal(durationWords(0), '1 minute');
   });
 });
+
+test('the conversation page says it was recorded out of hours, and where its handover stands', async () => {
+  ctx.clock.set(FRIDAY_10PM);
+  const id = await start(edt);
+  const { body } = await edt.get(`/conversations/${id}`);
+  assert.match(body, /Out of hours/);
+  assert.match(body, /waiting on the <a class="govuk-link" href="\/handover">handover list<\/a>/);
+  ctx.clock.set(MONDAY_0930);
+  const accepted = await cads.post(`/handover/${id}/accept`, {});
+  assert.equal(accepted.status, 302);
+  const after = (await cads.get(`/conversations/${id}`)).body;
+  assert.match(after, /Handed over to CADS: accepted/);
+});

@@ -18,6 +18,7 @@ export interface ChronologyRow {
   reference: string;
   started_at: Date;
   service: string;
+  out_of_hours: boolean;
   status: string;
   current_version: number;
   caller_name: string | null;
@@ -183,7 +184,7 @@ export class PeopleRepository {
       .innerJoin('persons as p', 'p.id', 'cc.person_id')
       .innerJoin('users as u', 'u.id', 'c.worker_id')
       .select([
-        'c.id as conversation_id', 'c.reference', 'c.started_at', 'c.service', 'c.status', 'c.current_version',
+        'c.id as conversation_id', 'c.reference', 'c.started_at', 'c.service', 'c.out_of_hours', 'c.status', 'c.current_version',
         'cv.caller_name', 'cv.caller_agency_code', 'cv.caller_agency_other', 'cv.caller_type', 'cv.concern_categories',
         'u.display_name as worker_name',
         'cc.person_id', 'p.given_name', 'p.family_name', 'p.expected_date_of_birth', 'cc.outcome_code', 'cc.level_code',

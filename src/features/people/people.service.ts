@@ -48,6 +48,7 @@ export interface ChronologyEntry {
   reference: string;
   startedAt: Date;
   service: string;
+  outOfHours: boolean;
   callerName: string | null;
   callerAgency: string;
   callerType: string | null;
@@ -353,6 +354,7 @@ export function groupChronology(rows: ChronologyRow[], childId: string, agencies
         reference: r.reference,
         startedAt: r.started_at,
         service: r.service,
+        outOfHours: r.out_of_hours,
         callerName: r.caller_name,
         callerAgency: r.caller_agency_code === 'other' ? (r.caller_agency_other ?? 'Other') : (agencies.find((a) => a.code === r.caller_agency_code)?.label ?? ''),
         callerType: r.caller_type,

@@ -22,6 +22,7 @@ import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 import { startTelephonyWorker } from './features/telephony/worker.js';
+import { seedDemoCalls } from './features/telephony/demo-calls.js';
 
 async function main() {
   const startedAt = Date.now();
@@ -52,6 +53,8 @@ async function main() {
   if (config.loadDemoData) {
     demo = await loadDemoData(handle.db, { profiles: profileList, now: new Date(), calendar });
   }
+  // The phone line's demo calls hang off the demo conversations just made.
+  if (demo?.loaded) await seedDemoCalls(handle.db, profiles, calendars, new Date());
   // Name frequencies are recounted when the people changed in bulk here; otherwise the nightly duplicate scan keeps them current.
   if (restandardised > 0 || demo?.loaded) {
     for (const p of profileList) await matching.refreshFrequencies(handle.db, p.id);

@@ -73,13 +73,14 @@ export function ctiRoutes(root: FastifyInstance, ctx: AppContext) {
   }
 
   const accounts = new WeakMap<FastifyRequest, { id: string; authorityId: string }>();
+  // The token is checked before the body is even validated: a caller without one learns nothing.
+  const authenticate = async (request: FastifyRequest) => {
+    accounts.set(request, await switchAccount(request));
+  };
 
   app.post('/api/v1/telephony/events', {
     config: access,
-    // The token is checked before the body is even validated: a caller without one learns nothing.
-    onRequest: async (request) => {
-      accounts.set(request, await switchAccount(request));
-    },
+    onRequest: authenticate,
     schema: {
       summary: 'Tell Front Door what happened to a call (CTI adapters for switches other than Twilio)',
       description: 'Events: call.offered, call.queued, call.answered, call.transferred, call.ended, callback.requested, worker.status. Post them in the order they happen; an event repeated with the same eventId changes nothing and gets the first answer back (header x-front-door-replayed).',
@@ -156,9 +157,7 @@ export function ctiRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/telephony/lines/:number', {
     config: access,
-    onRequest: async (request) => {
-      accounts.set(request, await switchAccount(request));
-    },
+    onRequest: authenticate,
     schema: {
       summary: 'Is the line open now, and what should a caller hear? (for switches that run their own menu)',
       tags: ['telephony'], security,

@@ -81,6 +81,26 @@ if (root && 'EventSource' in window) {
         workers.append(p);
       }
     }
+    const callbacks = document.querySelector('[data-live="callbacks"]');
+    if (callbacks) {
+      callbacks.replaceChildren();
+      if (s.callbacks.length) {
+        const ul = document.createElement('ul');
+        ul.className = 'govuk-list';
+        for (const c of s.callbacks) {
+          const li = document.createElement('li');
+          const at = new Date(c.since).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+          li.textContent = `${c.queueLabel}: ${c.caller}, waiting since ${at}` + (c.status === 'in-progress' ? ` – ${c.claimedBy} is calling back` : '');
+          ul.append(li);
+        }
+        callbacks.append(ul);
+      } else {
+        const p = document.createElement('p');
+        p.className = 'govuk-body';
+        p.textContent = 'No callbacks waiting.';
+        callbacks.append(p);
+      }
+    }
     // The screen pop: a call put through to this worker opens its page.
     if (me) {
       const mine = s.workers.find((w) => w.userId === me);

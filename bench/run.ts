@@ -5,7 +5,9 @@
  * in a schema of its own between runs. Prints one JSON document on stdout; progress goes to
  * stderr.
  *
- * BENCH_ONLY=core or BENCH_ONLY=matching runs one part (default: both). Matching sizes:
+ * Then the phone line (bench/telephony.ts): webhook-to-TwiML latency and live-wallboard (SSE) fan-out.
+ *
+ * BENCH_ONLY=core, matching or telephony (or a comma-separated list) runs those parts (default: all). Matching sizes:
  * BENCH_MATCH_PEOPLE_PG (default 1,000,000), BENCH_MATCH_PEOPLE_EMBEDDED (default 100,000),
  * BENCH_MATCH_QUERIES (default 500 targets); BENCH_MATCH_ENGINES=postgresql,embedded.
  */
@@ -22,6 +24,7 @@ import { benchWrittenRecords, type WrittenRecordsConfig } from './written-record
 import { msSince, now, rng } from './stats.js';
 import { compactJson } from './json.js';
 import { benchMatching, type MatchingConfig } from './matching.js';
+import { benchTelephony, quickTelephony, TELEPHONY_CONFIG, TELEPHONY_METHOD } from './telephony.js';
 
 interface EngineConfig {
   poolSize: number;
@@ -93,8 +96,8 @@ function quick(c: EngineConfig): EngineConfig {
 }
 const QUICK = process.env.BENCH_QUICK === '1';
 
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,matching').split(',').map((s) => s.trim()));
-for (const part of ONLY) if (part !== 'core' && part !== 'matching') throw new Error(`BENCH_ONLY takes core, matching or both, not ${part}`);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,matching,telephony').split(',').map((s) => s.trim()));
+for (const part of ONLY) if (part !== 'core' && part !== 'matching' && part !== 'telephony') throw new Error(`BENCH_ONLY takes core, matching or telephony (or a list), not ${part}`);
 const MATCH_ENGINES = new Set((process.env.BENCH_MATCH_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim()));
 
 function envInt(name: string, fallback: number): number {
@@ -276,6 +279,28 @@ async function main() {
     }
   }
 
+  let telephony: Record<string, unknown> | undefined;
+  if (ONLY.has('telephony')) {
+    const engineNames = (process.env.BENCH_TELEPHONY_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim());
+    const cfg = (e: EngineName) => (QUICK ? quickTelephony(TELEPHONY_CONFIG[e]) : TELEPHONY_CONFIG[e]);
+    if (engineNames.includes('postgresql')) log('telephony on PostgreSQL');
+    const pg = engineNames.includes('postgresql') ? await phase('telephony postgresql', () => benchTelephony('postgresql', pgUrl, cfg('postgresql'))) : undefined;
+    let embedded: unknown;
+    if (engineNames.includes('embedded')) {
+      log('telephony on the embedded engine (PGlite)');
+      embedded = await phase('telephony embedded', async () => {
+        const emb = await startEmbeddedEngine('memory://');
+        try {
+          return await benchTelephony('embedded', emb.url, cfg('embedded'));
+        } finally {
+          await emb.stop();
+        }
+      });
+    }
+    // PostgreSQL's figures at the top (telephony.webhookLatencyMs.voice.c16.p95), the embedded engine's under telephony.embedded.
+    telephony = { method: TELEPHONY_METHOD, ...(pg && typeof pg === 'object' ? pg : {}), ...(embedded ? { embedded } : {}) };
+  }
+
   const doc = {
     benchmark: 'Front Door performance benchmark (bench/run.ts)',
     date: new Date().toISOString(),
@@ -308,6 +333,7 @@ async function main() {
     results: { ...(ONLY.has('core') ? verdicts(engines.postgresql) : {}), ...matchingVerdicts(matching.postgresql) },
     ...(ONLY.has('core') ? { engines } : {}),
     ...(ONLY.has('matching') ? { matching } : {}),
+    ...(telephony ? { telephony } : {}),
     totalSeconds: Math.round(msSince(started) / 100) / 10,
   };
   process.stdout.write(compactJson(doc) + '\n');

@@ -97,15 +97,16 @@ create table worker_presence (
 );
 create index worker_presence_authority_idx on worker_presence (authority_id, status);
 
--- A counter per authority, moved in the same transaction as any change the live queue shows, so
--- every app instance can tell that its wallboards are out of date (by LISTEN/NOTIFY where the
--- engine has it, by reading this row where it does not).
+-- Every change the live queue shows adds a row here, in the same transaction as the change, so every
+-- app instance can tell that its wallboards are out of date (by LISTEN/NOTIFY where the engine has
+-- it, by reading the new rows where it does not). Rows are only ever added (ids come from a
+-- sequence, which takes no row lock), so busy webhooks never queue behind one another here; the
+-- nightly tidy deletes old ones.
 create table live_signals (
-  authority_id text primary key references authorities (id),
-  version bigint not null default 0,
-  changed_at timestamptz not null default now()
+  id bigserial primary key,
+  authority_id text not null references authorities (id),
+  at timestamptz not null default now()
 );
-insert into live_signals (authority_id) select id from authorities;
 
 -- Out-of-hours conversations and the next working day's handover to CADS.
 alter table conversations

@@ -54,7 +54,7 @@ if (root && 'EventSource' in window) {
     set('workers-available', String(s.workerCounts.available));
     set('workers-on-call', String(s.workerCounts.onCall));
     set('workers-wrap-up', String(s.workerCounts.wrapUp));
-    set('callbacks-waiting', String(s.callbacks.length));
+    set('callbacks-waiting', String(s.callbacksWaiting));
     set('today-offered', String(s.today.offered));
     set('today-answered', String(s.today.answered));
     set('today-abandoned', String(s.today.abandoned));

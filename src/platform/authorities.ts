@@ -59,7 +59,6 @@ export async function syncAuthorityProfiles(db: Database, profiles: AuthorityPro
           .values({ authority_id: p.id, version: (latest?.version ?? 0) + 1, profile: json, profile_hash: hash })
           .execute();
       }
-      await tx.insertInto('live_signals').values({ authority_id: p.id }).onConflict((oc) => oc.column('authority_id').doNothing()).execute();
     });
   }
 }

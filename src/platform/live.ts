@@ -1,9 +1,11 @@
 /**
  * Live updates across app instances. A change that the live queue shows (a call offered, answered or
- * ended, a callback, a worker's status) moves its authority's counter in `live_signals` in the same
+ * ended, a callback, a worker's status) adds a row for its authority to `live_signals` in the same
  * transaction, and notifies the channel. Every instance listens (PostgreSQL LISTEN/NOTIFY) and also
- * reads the counters now and then, so it still catches up where notifications are missing: the
- * embedded engine does not deliver them, and a listening connection can drop.
+ * reads the new rows now and then, so it still catches up where notifications are missing: the
+ * embedded engine does not deliver them, and a listening connection can drop. Adding a row takes no
+ * lock another webhook waits for (an earlier version updated one counter row per authority, and busy
+ * webhooks queued behind it).
  */
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -13,7 +15,7 @@ export const LIVE_CHANNEL = 'front_door_live';
 
 /** Marks an authority's live view as changed. Call inside the transaction that changes it. */
 export async function signalLive(tx: Executor, authorityId: string): Promise<void> {
-  await sql`update live_signals set version = version + 1, changed_at = now() where authority_id = ${authorityId}`.execute(tx);
+  await tx.insertInto('live_signals').values({ authority_id: authorityId }).execute();
   await sql`select pg_notify(${LIVE_CHANNEL}, ${authorityId})`.execute(tx);
 }
 
@@ -31,7 +33,8 @@ export interface LiveBusOptions {
 
 export class LiveBus {
   private readonly listeners = new Set<LiveListener>();
-  private readonly versions = new Map<string, number>();
+  /** The newest signal seen; null until the first read. */
+  private lastId: number | null = null;
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -110,7 +113,7 @@ export class LiveBus {
     this.timer.unref();
   }
 
-  /** Reads every authority's counter and tells listeners about those that moved. */
+  /** Reads the signals added since the last read and tells listeners which authorities changed. */
   private async poll(notify: boolean): Promise<void> {
     if (this.stopped) return;
     if (this.polling) {
@@ -120,15 +123,19 @@ export class LiveBus {
     }
     this.polling = true;
     try {
-      const rows = await this.db.selectFrom('live_signals').select(['authority_id', 'version']).execute();
-      for (const r of rows) {
-        const before = this.versions.get(r.authority_id);
-        const now = Number(r.version);
-        if (before !== now) {
-          this.versions.set(r.authority_id, now);
-          if (notify && before !== undefined) for (const l of this.listeners) l(r.authority_id);
-        }
+      if (this.lastId === null) {
+        const first = await this.db.selectFrom('live_signals').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+        this.lastId = Number(first?.id ?? 0);
+        return;
       }
+      const rows = await this.db
+        .selectFrom('live_signals')
+        .select(['authority_id', (eb) => eb.fn.max('id').as('id')])
+        .where('id', '>', this.lastId)
+        .groupBy('authority_id')
+        .execute();
+      for (const r of rows) this.lastId = Math.max(this.lastId, Number(r.id));
+      if (notify) for (const r of rows) for (const l of this.listeners) l(r.authority_id);
     } catch {
       // A failed read is retried on the next turn.
     } finally {

@@ -209,9 +209,4 @@ describe('profile versions', () => {
     // Another authority's administrator sees only their own versions.
     assert.equal((await stokeAdmin.get('/admin/phone-line/versions/2')).status, 404);
   });
-
-  test('every authority has a live-signal row', async () => {
-    const rows = await ctx.db.selectFrom('live_signals').select('authority_id').orderBy('authority_id').execute();
-    assert.deepEqual(rows.map((r) => r.authority_id), ['norfolk', 'stoke-on-trent']);
-  });
 });

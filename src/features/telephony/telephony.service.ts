@@ -39,6 +39,8 @@ export interface LiveSnapshot {
   callbacks: { id: string; queue: string; queueLabel: string; since: string; status: string; claimedBy: string | null; caller: string }[];
   workers: { userId: string; name: string; status: PresenceStatus; since: string; callId: string | null }[];
   workerCounts: Record<'available' | 'onCall' | 'wrapUp' | 'away', number>;
+  /** Callbacks nobody has taken yet (the list above also shows those being made). */
+  callbacksWaiting: number;
   today: {
     offered: number;
     answered: number;
@@ -277,6 +279,7 @@ export class TelephonyService {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('authority_id', '=', authorityId)
       .where('requested_at', '>=', dayStart)
+      .where('requested_at', '<', dayEnd)
       .executeTakeFirstOrThrow();
 
     return {
@@ -315,6 +318,7 @@ export class TelephonyService {
         caller: maskNumber(c.number),
       })),
       workers: presence.map((p) => ({ userId: p.user_id, name: p.display_name, status: p.status, since: new Date(p.since).toISOString(), callId: p.call_id })),
+      callbacksWaiting: callbacks.filter((c) => c.status === 'waiting').length,
       workerCounts: {
         available: presence.filter((p) => p.status === 'available').length,
         onCall: presence.filter((p) => p.status === 'on-call').length,
@@ -506,6 +510,8 @@ export class TelephonyService {
         .returning('authority_id')
         .execute();
       for (const a of new Set(away.map((r) => r.authority_id))) await signalLive(tx, a);
+      // Signals are only read as they arrive; a day's worth is plenty to keep.
+      await tx.deleteFrom('live_signals').where('at', '<', new Date(now.getTime() - 86_400_000)).execute();
       return { receiptsDeleted: Number(receipts.numDeletedRows), callsEnded: stale.length, workersSignedOff: away.length };
     });
   }

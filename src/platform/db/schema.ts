@@ -430,9 +430,9 @@ export interface WorkerPresenceTable {
 }
 
 export interface LiveSignalsTable {
+  id: Generated<number>;
   authority_id: string;
-  version: Generated<number>;
-  changed_at: DefaultedTimestamp;
+  at: DefaultedTimestamp;
 }
 
 export interface DB {

@@ -122,6 +122,43 @@ export const authorityProfileSchema = z
         holdMusic: z.string().url().optional(),
       })
       .prefault({}),
+    /**
+     * The MASH this authority's enquiries go to. Several authorities may name the same hub (Stoke-on-Trent
+     * and Staffordshire share one). Each RAG rating's target runs on its own clock: working hours,
+     * calendar hours or working days (reference/timescales-and-process.md §5).
+     */
+    mash: z
+      .object({
+        hub: z.object({ id: slug, name: z.string().min(1) }),
+        ratings: z
+          .array(
+            z.object({
+              code: z.enum(['red', 'amber', 'green']),
+              label: z.string().min(1),
+              description: z.string().min(1),
+              target: z.object({ amount: z.number().positive().max(2000), clock: z.enum(['working-hours', 'calendar-hours', 'working-days']) }),
+            }),
+          )
+          .min(1),
+        /** The agencies a MASH coordinator can ask for checks. */
+        checkAgencies: z.array(coded).min(1),
+        /** What the manager can decide after the checks. */
+        outcomes: z.array(coded).min(1),
+        /** A request with less than this much time left on its clock is shown as due soon. */
+        dueSoonMinutes: z.number().int().min(5).max(1440).default(60),
+      })
+      .superRefine((m, ctx) => {
+        for (const key of ['ratings', 'checkAgencies', 'outcomes'] as const) {
+          const codes = m[key].map((c) => c.code);
+          const dup = codes.find((c, i) => codes.indexOf(c) !== i);
+          if (dup) ctx.addIssue({ code: 'custom', path: [key], message: `code "${dup}" appears twice` });
+        }
+        for (const [i, r] of m.ratings.entries()) {
+          if (r.target.clock === 'working-days' && !Number.isInteger(r.target.amount)) {
+            ctx.addIssue({ code: 'custom', path: ['ratings', i, 'target', 'amount'], message: 'working days must be a whole number' });
+          }
+        }
+      }),
     /** Out-of-hours conversations must be accepted by CADS within this many working hours of the next opening. */
     edtHandover: z.object({ acceptWithinWorkingHours: z.number().min(0.25).max(24).default(2) }).prefault({}),
     edt: z.object({ name: z.string(), phone: z.string(), hours: z.string() }),

@@ -30,6 +30,15 @@ export type AuditEvent =
   | { action: 'audit-trail.viewed'; personId: string }
   | { action: 'call.viewed'; callId: string; personIds: string[]; details: { conversationIds: string[] } }
   | { action: 'call.conversation-started'; conversationId: string; personIds: string[]; details: { callId: string | null; callbackId: string | null } }
+  | { action: 'mash.enquiry-created'; enquiryId: string; personIds: string[]; details: { reference: string; conversationId: string | null } }
+  | { action: 'mash.enquiry-viewed'; enquiryId: string; personIds: string[] }
+  | { action: 'mash.rated'; enquiryId: string; personIds: string[]; details: { from: string | null; to: string; reason: string | null; dueAt: string } }
+  | { action: 'mash.requests-sent'; enquiryId: string; personIds: string[]; details: { agencyCodes: string[] } }
+  | { action: 'mash.requests-viewed'; personIds: string[]; details: { agencyCode: string; requestIds: string[] } }
+  | { action: 'mash.response-recorded'; enquiryId: string; personIds: string[]; details: { requestId: string; responseId: string; kind: string; agencyCode: string } }
+  | { action: 'mash.collation-viewed'; enquiryId: string; personIds: string[] }
+  | { action: 'mash.analysis-saved'; enquiryId: string; personIds: string[] }
+  | { action: 'mash.decided'; enquiryId: string; personIds: string[]; details: { decisionCode: string } }
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };
@@ -51,6 +60,7 @@ const ENTITY: Record<string, string> = {
   'written-record': 'conversation',
   'audit-trail': 'person',
   call: 'call',
+  mash: 'mash-enquiry',
   user: 'user',
 };
 
@@ -73,7 +83,7 @@ export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditE
   if ('personId' in event) personIds = [event.personId];
   if ('personIds' in event) personIds = event.personIds.length ? event.personIds : [null];
   const entityId =
-    conversationId ?? ('callId' in event ? event.callId : null) ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
+    conversationId ?? ('callId' in event ? event.callId : null) ?? ('enquiryId' in event ? event.enquiryId : null) ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
 
   await db
     .insertInto('audit_events')

@@ -435,6 +435,81 @@ export interface LiveSignalsTable {
   at: DefaultedTimestamp;
 }
 
+export type Rag = 'red' | 'amber' | 'green';
+export type MashStatus = 'awaiting-rating' | 'checks' | 'collation' | 'decision' | 'closed';
+
+export interface MashEnquiriesTable {
+  id: string;
+  authority_id: string;
+  hub_id: string;
+  reference: string;
+  conversation_id: string | null;
+  reason: string;
+  questions: string;
+  rag: Rag | null;
+  rated_at: Timestamp | null;
+  rated_by: string | null;
+  due_at: Timestamp | null;
+  status: ColumnType<MashStatus, MashStatus | undefined, MashStatus>;
+  analysis_risks: string | null;
+  analysis_strengths: string | null;
+  analysis_unknowns: string | null;
+  analysed_by: string | null;
+  analysed_at: Timestamp | null;
+  decision_code: string | null;
+  decision_rationale: string | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  lock_version: Generated<number>;
+}
+
+export interface MashEnquiryChildrenTable {
+  enquiry_id: string;
+  person_id: string;
+}
+
+export interface MashRatingChangesTable {
+  id: string;
+  enquiry_id: string;
+  from_rag: Rag | null;
+  to_rag: Rag;
+  reason: string | null;
+  changed_by: string | null;
+  changed_at: Timestamp;
+  due_before: Timestamp | null;
+  due_after: Timestamp;
+}
+
+export interface MashCheckRequestsTable {
+  id: string;
+  enquiry_id: string;
+  authority_id: string;
+  agency_code: string;
+  due_at: Timestamp;
+  sent_at: Timestamp;
+  sent_by: string | null;
+  status: ColumnType<'open' | 'answered' | 'withdrawn', 'open' | 'answered' | 'withdrawn' | undefined, 'open' | 'answered' | 'withdrawn'>;
+  answered_at: Timestamp | null;
+  overdue_alerted_at: Timestamp | null;
+}
+
+export interface MashCheckResponsesTable {
+  id: string;
+  request_id: string;
+  kind: 'response' | 'question' | 'correction';
+  nothing_known: Generated<boolean>;
+  holds: string | null;
+  source_system: string | null;
+  checked_on: string | null;
+  risk_information: string | null;
+  lawful_basis_code: string | null;
+  corrects_id: string | null;
+  responded_by: string;
+  responded_at: Timestamp;
+}
+
 export interface DB {
   authorities: AuthoritiesTable;
   teams: TeamsTable;
@@ -469,6 +544,11 @@ export interface DB {
   callbacks: CallbacksTable;
   worker_presence: WorkerPresenceTable;
   live_signals: LiveSignalsTable;
+  mash_enquiries: MashEnquiriesTable;
+  mash_enquiry_children: MashEnquiryChildrenTable;
+  mash_rating_changes: MashRatingChangesTable;
+  mash_check_requests: MashCheckRequestsTable;
+  mash_check_responses: MashCheckResponsesTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -481,3 +561,6 @@ export type WrittenRecordRow = Selectable<WrittenRecordsTable>;
 export type DuplicateCandidateRow = Selectable<DuplicateCandidatesTable>;
 export type CallRow = Selectable<CallsTable>;
 export type CallbackRow = Selectable<CallbacksTable>;
+export type MashEnquiryRow = Selectable<MashEnquiriesTable>;
+export type MashCheckRequestRow = Selectable<MashCheckRequestsTable>;
+export type MashCheckResponseRow = Selectable<MashCheckResponsesTable>;

@@ -170,7 +170,7 @@ export const authorityProfileSchema = z
     levels: z.array(coded).min(1),
     concernCategories: z.array(coded).min(1),
     outcomes: z
-      .array(coded.extend({ requiresDecision: z.boolean(), socialCareReferral: z.boolean() }))
+      .array(coded.extend({ requiresDecision: z.boolean(), socialCareReferral: z.boolean(), /** Completing a conversation with this outcome opens a MASH enquiry. */ startsMashEnquiry: z.boolean().default(false) }))
       .min(1),
     decisions: z.array(coded).min(1),
     agencies: z.array(coded.extend({ referralSource: z.string().regex(/^(1[A-D]|2[AB]|3[A-F]|4|5[A-D]|6|7|8|9|10)$/) })),

@@ -11,6 +11,7 @@ import { ConversationsService, completionProfile, toDraft } from '../conversatio
 import { validateForCompletion } from '../../domain/conversation-rules.js';
 import { normaliseUkPhone } from '../../domain/phone.js';
 import type { Person } from '../../platform/db/schema.js';
+import { withMashEnquiries } from '../mash/mash.service.js';
 
 const uuid = z.string().uuid();
 const idParams = z.object({ id: uuid });
@@ -109,7 +110,7 @@ const conversationOut = z.object({
 export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, new WrittenRecordsService(ctx));
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, withMashEnquiries(ctx, new WrittenRecordsService(ctx)));
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.recordConversations } };
   const security = [{ bearer: [] }];

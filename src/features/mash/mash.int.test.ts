@@ -76,7 +76,7 @@ after(async () => {
 });
 
 describe('MASH enquiries', () => {
-  test('an enquiry is created from a completed conversation whose outcome is MASH checks', async () => {
+  test('completing a conversation whose outcome is MASH checks opens one enquiry, once', async () => {
     const conv = await ctx.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
     assert.equal(conv.status, 'completed');
     const children = await ctx.db
@@ -85,8 +85,15 @@ describe('MASH enquiries', () => {
       .execute();
     assert.equal(children.length, 1);
     childId = children[0]!.person_id;
-    const enquiry = await ctx.db.transaction().execute((tx) => service.createFromConversation(tx, conv, [childId], worker.id));
+    // Completing the conversation opened the enquiry, in the completion's own transaction.
+    const opened = await ctx.db.selectFrom('mash_enquiries').selectAll().where('conversation_id', '=', conversationId).execute();
+    assert.equal(opened.length, 1);
+    const enquiry = opened[0]!;
     enquiryId = enquiry.id;
+    // A corrected version completed later does not open a second one.
+    await ctx.db.transaction().execute((tx) => service.onConversationCompleted(tx, conv, conv.current_version, worker.id));
+    assert.equal((await ctx.db.selectFrom('mash_enquiries').select('id').where('conversation_id', '=', conversationId).execute()).length, 1);
+    assert.deepEqual((await ctx.db.selectFrom('mash_enquiry_children').select('person_id').where('enquiry_id', '=', enquiryId).execute()).map((r) => r.person_id), [childId]);
     assert.equal(enquiry.status, 'awaiting-rating');
     assert.equal(enquiry.conversation_id, conversationId);
     assert.equal(enquiry.hub_id, 'norfolk-mash');

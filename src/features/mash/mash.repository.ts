@@ -16,7 +16,11 @@ export class MashRepository {
 
   insertChildren(db: Executor, enquiryId: string, personIds: string[]) {
     if (!personIds.length) return Promise.resolve();
-    return db.insertInto('mash_enquiry_children').values(personIds.map((person_id) => ({ enquiry_id: enquiryId, person_id }))).execute();
+    return db
+      .insertInto('mash_enquiry_children')
+      .values(personIds.map((person_id) => ({ enquiry_id: enquiryId, person_id })))
+      .onConflict((oc) => oc.columns(['enquiry_id', 'person_id']).doNothing())
+      .execute();
   }
 
   findEnquiry(db: Executor, authorityId: string, id: string) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CompletionListener } from '../conversations/conversations.service.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Database, Tx } from '../../platform/db/database.js';
 import type { MashEnquiryRow, Rag } from '../../platform/db/schema.js';
@@ -139,6 +140,33 @@ export class MashService {
       createdBy,
       audit,
     );
+  }
+
+  /**
+   * Called inside the transaction that completes a conversation version: the children whose agreed
+   * outcome starts a MASH enquiry (the profile's `startsMashEnquiry`) get one, from that conversation.
+   * A corrected version does not open a second enquiry: children newly given that outcome join the first.
+   */
+  async onConversationCompleted(tx: Tx, conversation: { id: string; authority_id: string; reference: string }, version: number, createdBy: string | null): Promise<void> {
+    const profile = this.ctx.profiles.get(conversation.authority_id);
+    const codes = profile.outcomes.filter((o) => o.startsMashEnquiry).map((o) => o.code);
+    if (codes.length === 0) return;
+    const children = await tx
+      .selectFrom('conversation_children')
+      .select('person_id')
+      .where('conversation_id', '=', conversation.id)
+      .where('version', '=', version)
+      .where('outcome_code', 'in', codes)
+      .orderBy('position')
+      .execute();
+    if (children.length === 0) return;
+    const childIds = children.map((c) => c.person_id);
+    const existing = await tx.selectFrom('mash_enquiries').select('id').where('conversation_id', '=', conversation.id).executeTakeFirst();
+    if (existing) {
+      await this.repo.insertChildren(tx, existing.id, childIds);
+      return;
+    }
+    await this.createFromConversation(tx, conversation, childIds, createdBy);
   }
 
   /** An enquiry opened by a team manager or MASH coordinator. */
@@ -484,4 +512,19 @@ export class MashService {
     const rows = await this.repo.overdue(this.db, now);
     return rows.map((r) => ({ ...r, overdueBy: countdownWords(r.due_at.getTime() - now.getTime()) }));
   }
+}
+
+/**
+ * The conversation completion listener with MASH enquiries added: the written record is queued as
+ * before, then enquiries are opened for the children whose outcome asks for one, in the same transaction.
+ */
+export function withMashEnquiries(ctx: AppContext, inner: CompletionListener): CompletionListener {
+  const mash = new MashService(ctx);
+  return {
+    async queueOnCompletion(tx, conversation, version, recipient, requestedBy) {
+      const queued = await inner.queueOnCompletion(tx, conversation, version, recipient, requestedBy);
+      await mash.onConversationCompleted(tx, conversation, version, requestedBy);
+      return queued;
+    },
+  };
 }

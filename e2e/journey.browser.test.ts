@@ -12,14 +12,14 @@
  * Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and TEST_DATABASE_URL
  * (default postgres://postgres@127.0.0.1:5432/test).
  */
-import { after, before, test, type TestContext as NodeTestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { PageHealth } from './support/page-health.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
 import { createServer } from '../src/server.js';
@@ -32,7 +32,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'screenshots');
 const ASSETS = ['app.css', 'govuk-frontend.min.js', 'init.js'];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let ctx: TestContext;
 let app: FastifyInstance;
@@ -48,76 +47,14 @@ const journey = { conversationId: '', reference: '', ellieId: '', rosieId: '', e
 // Accessibility and page-health bookkeeping
 // ---------------------------------------------------------------------------
 
-interface Finding {
-  page: string;
-  text: string;
-}
-let findings: Finding[] = [];
-let pageProblems: string[] = [];
-const pagesChecked: string[] = [];
-const allFindings: Finding[] = [];
-
-/**
- * The one exception, kept as narrow as possible: GOV.UK Frontend's radios script puts
- * aria-expanded on a radio that reveals conditional content. ARIA 1.2 does not allow it on
- * role=radio, so axe reports aria-allowed-attr, but the GOV.UK Design System keeps it on purpose
- * because screen readers announce it (alphagov/govuk-frontend#979, known issue #1280; proposal
- * w3c/aria#1404). Only that attribute on that kind of input is let through; anything else on
- * the same element still fails.
- */
-const knownIssues = new Set<string>();
-function isKnownGovukRadiosIssue(rule: string, node: { html: string; any: { message: string }[]; all: { message: string }[]; none: { message: string }[] }): boolean {
-  if (rule !== 'aria-allowed-attr') return false;
-  if (!/class="govuk-radios__input"/.test(node.html) || !/type="radio"/.test(node.html) || !/aria-controls="conditional-/.test(node.html)) return false;
-  const messages = [...node.any, ...node.all, ...node.none].map((c) => c.message);
-  return messages.length > 0 && messages.every((m) => /^ARIA attribute is not allowed: aria-expanded="(true|false)"$/.test(m));
-}
-
-/** Runs axe on the page as it is now and records any violation. */
-async function axe(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  pagesChecked.push(label);
-  for (const v of results.violations) {
-    v.nodes = v.nodes.filter((n) => {
-      if (!isKnownGovukRadiosIssue(v.id, n)) return true;
-      knownIssues.add(`${label}: ${n.target.join(' ')}`);
-      return false;
-    });
-    if (v.nodes.length === 0) continue;
-    const nodes = v.nodes
-      .map((n) => `      ${n.target.join(' ')}\n        ${(n.failureSummary ?? '').replace(/\n\s*/g, ' | ')}\n        ${n.html.slice(0, 200)}`)
-      .join('\n');
-    const f = { page: label, text: `${label} (${new URL(page.url()).pathname}): ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}` };
-    findings.push(f);
-    allFindings.push(f);
-  }
-}
-
-/** Fails the test if any page in it had an axe violation, a script error or a broken asset. */
-function assertHealthy(t: NodeTestContext): void {
-  const f = findings;
-  const p = pageProblems;
-  findings = [];
-  pageProblems = [];
-  if (f.length) t.diagnostic(`axe violations:\n${f.map((x) => x.text).join('\n')}`);
-  assert.deepEqual(p, [], `page problems:\n${p.join('\n')}`);
-  assert.equal(f.length, 0, `${f.length} accessibility violation(s):\n${f.map((x) => x.text).join('\n')}`);
-}
+const health = new PageHealth({ allowGovukConditionalRadios: true });
+const axe = (page: Page, label: string) => health.axe(page, label);
 
 async function newUserPage(): Promise<Page> {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
   context.setDefaultTimeout(10_000);
   contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`script error on ${page.url()}: ${e.message}`));
-  page.on('console', (m) => {
-    // Failed loads are judged by the response listener: 4xx pages are expected in the error journeys.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console error on ${page.url()}: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    const path = new URL(r.url()).pathname;
-    if (r.status() >= 500 || (r.status() === 404 && /^\/(static|assets)\//.test(path))) pageProblems.push(`${r.status()} for ${path}`);
-  });
+  const page = health.watch(await context.newPage());
   return page;
 }
 
@@ -186,12 +123,11 @@ function step(name: string, fn: () => Promise<void>): void {
         }
       }
       t.diagnostic(`failure screenshots and HTML in ${SCREENSHOTS}`);
+      const { findings } = health.take();
       if (findings.length) t.diagnostic(`axe violations so far:\n${findings.map((x) => x.text).join('\n')}`);
-      findings = [];
-      pageProblems = [];
       throw e;
     }
-    assertHealthy(t);
+    health.assertHealthy(t);
   });
 }
 
@@ -227,9 +163,9 @@ after(async () => {
   await browser?.close();
   await app?.close();
   await ctx?.close();
-  process.stderr.write(`\naxe ran on ${pagesChecked.length} page states; ${allFindings.length} violation(s); ${knownIssues.size} known GOV.UK Frontend aria-expanded-on-radio node(s) let through.\n`);
-  if (allFindings.length) {
-    process.stderr.write(`\n${allFindings.length} axe violation(s) across ${pagesChecked.length} page checks:\n${allFindings.map((f) => f.text).join('\n')}\n`);
+  process.stderr.write(`\naxe ran on ${health.pagesChecked.length} page states; ${health.allFindings.length} violation(s); ${health.knownIssues.size} known GOV.UK Frontend aria-expanded-on-radio node(s) let through.\n`);
+  if (health.allFindings.length) {
+    process.stderr.write(`\n${health.allFindings.length} axe violation(s) across ${health.pagesChecked.length} page checks:\n${health.allFindings.map((f) => f.text).join('\n')}\n`);
   }
 });
 

@@ -13,7 +13,7 @@
  * Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and TEST_DATABASE_URL
  * (default postgres://postgres@127.0.0.1:5432/test).
  */
-import { after, before, test, type TestContext as NodeTestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { PageHealth } from './support/page-health.js';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { createTestContext, createUser, testDatabaseUrl, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -36,7 +36,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'screenshots');
 const ASSETS = ['app.css', 'govuk-frontend.min.js', 'init.js', 'phone.js'];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 /** Monday 23 November 2026, 09:30 in London (GMT): Norfolk's line is open. */
 const START = '2026-11-23T09:30:00Z';
 const SPEED = 30;
@@ -57,54 +56,17 @@ const simWorkers: string[] = [];
 const contexts: BrowserContext[] = [];
 
 // ---------------------------------------------------------------------------
-// Accessibility and page health, as in the journey test
+// Accessibility and page health (e2e/support/page-health.ts)
 // ---------------------------------------------------------------------------
 
-interface Finding {
-  page: string;
-  text: string;
-}
-let findings: Finding[] = [];
-let pageProblems: string[] = [];
-const pagesChecked: string[] = [];
-const allFindings: Finding[] = [];
-
-async function axe(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  pagesChecked.push(label);
-  for (const v of results.violations) {
-    const nodes = v.nodes
-      .map((n) => `      ${n.target.join(' ')}\n        ${(n.failureSummary ?? '').replace(/\n\s*/g, ' | ')}\n        ${n.html.slice(0, 200)}`)
-      .join('\n');
-    const f = { page: label, text: `${label} (${new URL(page.url()).pathname}): ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}` };
-    findings.push(f);
-    allFindings.push(f);
-  }
-}
-
-function assertHealthy(t: NodeTestContext): void {
-  const f = findings;
-  const p = pageProblems;
-  findings = [];
-  pageProblems = [];
-  if (f.length) t.diagnostic(`axe violations:\n${f.map((x) => x.text).join('\n')}`);
-  assert.deepEqual(p, [], `page problems:\n${p.join('\n')}`);
-  assert.equal(f.length, 0, `${f.length} accessibility violation(s):\n${f.map((x) => x.text).join('\n')}`);
-}
+const health = new PageHealth();
+const axe = (page: Page, label: string) => health.axe(page, label);
 
 async function newUserPage(): Promise<Page> {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
   context.setDefaultTimeout(10_000);
   contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`script error on ${page.url()}: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console error on ${page.url()}: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    const path = new URL(r.url()).pathname;
-    if (r.status() >= 500 || (r.status() === 404 && /^\/(static|assets)\//.test(path))) pageProblems.push(`${r.status()} for ${path}`);
-  });
+  const page = health.watch(await context.newPage());
   return page;
 }
 
@@ -121,12 +83,11 @@ function phoneTest(name: string, fn: () => Promise<void>): void {
         }
       }
       t.diagnostic(`failure screenshots and HTML in ${SCREENSHOTS}`);
+      const { findings } = health.take();
       if (findings.length) t.diagnostic(`axe violations so far:\n${findings.map((x) => x.text).join('\n')}`);
-      findings = [];
-      pageProblems = [];
       throw e;
     }
-    assertHealthy(t);
+    health.assertHealthy(t);
   });
 }
 
@@ -195,8 +156,8 @@ after(async () => {
   await app?.close();
   await oneConnection?.close();
   await ctx?.close();
-  process.stderr.write(`\naxe ran on ${pagesChecked.length} phone page states; ${allFindings.length} violation(s).\n`);
-  if (allFindings.length) process.stderr.write(`${allFindings.map((f) => f.text).join('\n')}\n`);
+  process.stderr.write(`\naxe ran on ${health.pagesChecked.length} phone page states; ${health.allFindings.length} violation(s).\n`);
+  if (health.allFindings.length) process.stderr.write(`${health.allFindings.map((f) => f.text).join('\n')}\n`);
 });
 
 // ---------------------------------------------------------------------------

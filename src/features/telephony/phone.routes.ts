@@ -7,7 +7,6 @@ import type { AppContext } from '../../platform/context.js';
 import { CAN } from '../../platform/auth/roles.js';
 import { auditContext, bodyOf, str } from '../../platform/http/forms.js';
 import { HttpError, toErrorList } from '../../platform/http/errors.js';
-import { recordAudit } from '../../platform/audit.js';
 import { uuidParam } from '../../platform/http/params.js';
 import { LiveBus } from '../../platform/live.js';
 import { londonDateOf, londonWallTimeToInstant, addDays } from '../../domain/dates.js';
@@ -158,15 +157,7 @@ export function phoneRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/phone/callbacks/:id', { config: answerCalls }, async (request, reply) => {
     const principal = request.principal!;
-    const cb = await phone.callback(principal, uuidParam(request));
-    const profile = ctx.profiles.get(principal.authorityId);
-    const callers = await ctx.db.transaction().execute(async (tx) => phone.recognise(tx, profile, cb.number));
-    // Showing earlier conversations is a view of those children's records.
-    await recordAudit(ctx.db, auditContext(request), {
-      action: 'call.viewed', callId: cb.call_id ?? cb.id,
-      personIds: [...new Set(callers.flatMap((c) => c.conversations.flatMap((v) => v.children.map((ch) => ch.personId))))],
-      details: { conversationIds: callers.flatMap((c) => c.conversations.map((v) => v.id)) },
-    });
+    const { cb, callers, queueLabel } = await phone.callbackPop(principal, uuidParam(request), auditContext(request));
     return reply.view('telephony/views/callback.njk', {
       title: 'Call back ' + formatNumber(cb.number),
       backLink: '/phone',
@@ -174,7 +165,7 @@ export function phoneRoutes(app: FastifyInstance, ctx: AppContext) {
       number: formatNumber(cb.number),
       callers,
       mine: cb.claimed_by === principal.id && cb.status === 'in-progress',
-      queueLabel: profile.queues.find((q) => q.code === cb.queue_code)?.label ?? cb.queue_code,
+      queueLabel,
     });
   });
 

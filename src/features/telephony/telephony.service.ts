@@ -349,19 +349,35 @@ export class TelephonyService {
     return this.db.transaction().execute(async (tx) => {
       const call = await this.repo.callById(tx, principal.authorityId, callId);
       if (!call) throw notFound('call');
-      const callers = call.caller_number ? await this.recognise(tx, profile, call.caller_number) : [];
-      const personIds = [...new Set(callers.flatMap((c) => c.conversations.flatMap((v) => v.children.map((ch) => ch.personId))))];
-      await recordAudit(tx, audit, {
-        action: 'call.viewed',
-        callId,
-        personIds,
-        details: { conversationIds: callers.flatMap((c) => c.conversations.map((v) => v.id)) },
-      });
+      const callers = call.caller_number ? await this.recogniseAudited(tx, profile, call.caller_number, callId, audit) : [];
       const line = profile.phoneLines.find((l) => l.id === call.line_id);
       const option = line?.options.find((o) => o.digit === call.option_digit) ?? null;
       const events = await this.repo.events(tx, call.id);
       return { call, line, option, queueLabel: profile.queues.find((q) => q.code === call.queue_code)?.label ?? null, callers, events, callerNumber: formatNumber(call.caller_number) };
     });
+  }
+
+  /** The callback page: the number to ring and who has called from it before, read and audited together. */
+  async callbackPop(principal: Principal, callbackId: string, audit: AuditContext) {
+    const profile = this.ctx.profiles.get(principal.authorityId);
+    return this.db.transaction().execute(async (tx) => {
+      const cb = await this.repo.callbackById(tx, principal.authorityId, callbackId);
+      if (!cb) throw notFound('callback');
+      const callers = await this.recogniseAudited(tx, profile, cb.number, cb.call_id ?? cb.id, audit);
+      return { cb, callers, queueLabel: profile.queues.find((q) => q.code === cb.queue_code)?.label ?? cb.queue_code };
+    });
+  }
+
+  /** Earlier callers on a number, with the view of their conversations' children audited in the same transaction. */
+  private async recogniseAudited(tx: Tx, profile: AuthorityProfile, e164: string, callId: string, audit: AuditContext) {
+    const callers = await this.recognise(tx, profile, e164);
+    await recordAudit(tx, audit, {
+      action: 'call.viewed',
+      callId,
+      personIds: [...new Set(callers.flatMap((c) => c.conversations.flatMap((v) => v.children.map((ch) => ch.personId))))],
+      details: { conversationIds: callers.flatMap((c) => c.conversations.map((v) => v.id)) },
+    });
+    return callers;
   }
 
   /** Earlier callers on this number, each with their recent conversations, newest first. */
@@ -515,11 +531,5 @@ export class TelephonyService {
       await tx.deleteFrom('live_signals').where('at', '<', new Date(now.getTime() - 86_400_000)).execute();
       return { receiptsDeleted: Number(receipts.numDeletedRows), callsEnded: stale.length, workersSignedOff: away.length };
     });
-  }
-
-  async callback(principal: Principal, id: string) {
-    const cb = await this.repo.callbackById(this.db, principal.authorityId, id);
-    if (!cb) throw notFound('callback');
-    return cb;
   }
 }

@@ -284,7 +284,9 @@ export interface WrittenRecordsTable {
   version: number;
   amended: boolean;
   recipient: string;
-  reason: 'completed' | 'amended' | 'resend' | 'extra-address';
+  reason: 'completed' | 'amended' | 'resend' | 'extra-address' | 'mash-decision';
+  /** Set only for the written record of a MASH decision (reason 'mash-decision'). */
+  mash_enquiry_id: string | null;
   status: Generated<'queued' | 'sending' | 'sent' | 'delivered' | 'failed'>;
   provider: string | null;
   provider_message_id: string | null;
@@ -337,14 +339,49 @@ export interface TasksTable {
 export interface MailboxMessagesTable {
   id: string;
   authority_id: string;
-  written_record_id: string;
+  /** Exactly one of written_record_id and notification_id is set. */
+  written_record_id: string | null;
+  notification_id: string | null;
   to_address: string;
   subject: string;
   html: string;
   text_body: string;
-  pdf: Buffer;
-  pdf_filename: string;
+  pdf: Buffer | null;
+  pdf_filename: string | null;
   created_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  authority_id: string;
+  kind: 'mash-request-overdue';
+  mash_request_id: string | null;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html: string;
+  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  provider: string | null;
+  provider_message_id: string | null;
+  attempts: Generated<number>;
+  claimed_at: Timestamp | null;
+  last_error: string | null;
+  queued_at: Timestamp;
+  sent_at: Timestamp | null;
+  failed_at: Timestamp | null;
+}
+
+export interface UserServedAuthoritiesTable {
+  user_id: string;
+  authority_id: string;
+  granted_by: string | null;
+  granted_at: Timestamp;
+}
+
+export interface ServiceAccountServedAuthoritiesTable {
+  service_account_id: string;
+  authority_id: string;
+  granted_at: Timestamp;
 }
 
 export interface SchemaMigrationsTable {
@@ -460,6 +497,8 @@ export interface MashEnquiriesTable {
   decision_rationale: string | null;
   decided_by: string | null;
   decided_at: Timestamp | null;
+  /** The written record of the decision sent to the original caller, when there was one. */
+  decision_record_id: Generated<string | null>;
   created_by: string | null;
   created_at: Timestamp;
   lock_version: Generated<number>;
@@ -506,7 +545,9 @@ export interface MashCheckResponsesTable {
   risk_information: string | null;
   lawful_basis_code: string | null;
   corrects_id: string | null;
-  responded_by: string;
+  /** Exactly one of these: the practitioner on the page, or their agency's system through the API. */
+  responded_by: string | null;
+  responded_by_account: Generated<string | null>;
   responded_at: Timestamp;
 }
 
@@ -549,6 +590,9 @@ export interface DB {
   mash_rating_changes: MashRatingChangesTable;
   mash_check_requests: MashCheckRequestsTable;
   mash_check_responses: MashCheckResponsesTable;
+  notifications: NotificationsTable;
+  user_served_authorities: UserServedAuthoritiesTable;
+  service_account_served_authorities: ServiceAccountServedAuthoritiesTable;
 }
 
 export type Person = Selectable<PersonsTable>;

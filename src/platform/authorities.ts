@@ -73,6 +73,9 @@ export class AuthorityProfiles {
     if (!p) throw new Error(`No authority profile with id ${id}`);
     return p;
   }
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
   all(): AuthorityProfile[] {
     return [...this.byId.values()];
   }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { Insertable } from 'kysely';
-import type { DB, Rag } from '../../platform/db/schema.js';
+import type { DB, MashStatus, Rag } from '../../platform/db/schema.js';
 
 /** The MASH's tables. Every read is scoped to an authority (and, for partners, to their agency). */
 export class MashRepository {
@@ -113,6 +113,20 @@ export class MashRepository {
       .execute();
   }
 
+  /** One request for a partner: scoped to the authorities they serve and their own agency. */
+  requestForAgency(db: Executor, authorityIds: string[], agencyCode: string, requestId: string) {
+    return db
+      .selectFrom('mash_check_requests as r')
+      .innerJoin('mash_enquiries as e', 'e.id', 'r.enquiry_id')
+      .select(['r.id', 'r.enquiry_id', 'r.authority_id', 'r.agency_code', 'r.due_at', 'r.sent_at', 'r.status', 'r.answered_at', 'e.reference', 'e.rag', 'e.questions'])
+      .where('r.id', '=', requestId)
+      .where('r.authority_id', 'in', authorityIds)
+      .where('e.authority_id', 'in', authorityIds)
+      .where('r.agency_code', '=', agencyCode)
+      .where('r.status', '<>', 'withdrawn')
+      .executeTakeFirst();
+  }
+
   lockRequestForAgency(db: Executor, authorityIds: string[], agencyCode: string, requestId: string) {
     return db
       .selectFrom('mash_check_requests')
@@ -146,8 +160,9 @@ export class MashRepository {
     return db
       .selectFrom('mash_check_responses as x')
       .leftJoin('users as u', 'u.id', 'x.responded_by')
+      .leftJoin('service_accounts as sa', 'sa.id', 'x.responded_by_account')
       .selectAll('x')
-      .select('u.display_name as responder_name')
+      .select((eb) => eb.fn.coalesce('u.display_name', 'sa.name').as('responder_name'))
       .where('x.request_id', 'in', requestIds)
       .orderBy('x.responded_at')
       .orderBy('x.id')
@@ -181,6 +196,99 @@ export class MashRepository {
       .where('r.status', '=', 'open')
       .where('r.due_at', '<', now)
       .orderBy('r.due_at')
+      .execute();
+  }
+
+  /**
+   * One page of the dashboard: an authority's enquiries, those awaiting a rating first, then by
+   * deadline. Request counts come from the page's own enquiries only, so the cost does not grow
+   * with the number of open enquiries beyond the index scan.
+   */
+  async dashboardPage(
+    db: Executor,
+    authorityId: string,
+    f: { statuses: MashStatus[]; rag: Rag | null; overdueOnly: boolean; reference: string | null; now: Date; limit: number; offset: number },
+  ) {
+    let q = db.selectFrom('mash_enquiries as e').where('e.authority_id', '=', authorityId).where('e.status', 'in', f.statuses);
+    if (f.rag) q = q.where('e.rag', '=', f.rag);
+    if (f.reference) q = q.where('e.reference', 'ilike', `%${f.reference.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (f.overdueOnly) {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('mash_check_requests as r').select('r.id').whereRef('r.enquiry_id', '=', 'e.id').where('r.status', '=', 'open').where('r.due_at', '<=', f.now)),
+      );
+    }
+    const [rows, total] = await Promise.all([
+      q
+        .select(['e.id', 'e.reference', 'e.rag', 'e.status', 'e.due_at', 'e.created_at', 'e.conversation_id', 'e.decided_at', 'e.decision_code'])
+        .orderBy(sql`case when e.status = 'awaiting-rating' then 0 when e.status = 'closed' then 2 else 1 end`)
+        .orderBy('e.due_at', (ob) => ob.asc().nullsFirst())
+        .orderBy('e.created_at')
+        .orderBy('e.id')
+        .limit(f.limit)
+        .offset(f.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const ids = rows.map((r) => r.id);
+    const [requests, children] = ids.length
+      ? await Promise.all([
+          db.selectFrom('mash_check_requests').select(['id', 'enquiry_id', 'agency_code', 'status', 'due_at', 'answered_at']).where('enquiry_id', 'in', ids).orderBy('agency_code').execute(),
+          db
+            .selectFrom('mash_enquiry_children as ec')
+            .innerJoin('persons as p', 'p.id', 'ec.person_id')
+            .select(['ec.enquiry_id', 'p.id', 'p.given_name', 'p.family_name'])
+            .where('ec.enquiry_id', 'in', ids)
+            .where('p.authority_id', '=', authorityId)
+            .orderBy('p.family_name').orderBy('p.given_name')
+            .execute(),
+        ])
+      : [[], []];
+    return { rows, total: Number(total.n), requests, children };
+  }
+
+  /**
+   * The dashboard's headline figures for an authority: open enquiries by status and rating, and open
+   * requests overdue or due soon. "Due soon" depends on each rating's clock, so the caller passes, per
+   * rating, the instant before which a request counts as due soon.
+   */
+  async dashboardSummary(db: Executor, authorityId: string, now: Date, dueSoonBefore: Record<Rag, Date>) {
+    const [byStatus, requests] = await Promise.all([
+      db
+        .selectFrom('mash_enquiries')
+        .select(['status', 'rag', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('authority_id', '=', authorityId)
+        .where('status', '<>', 'closed')
+        .groupBy(['status', 'rag'])
+        .execute(),
+      db
+        .selectFrom('mash_check_requests as r')
+        .innerJoin('mash_enquiries as e', 'e.id', 'r.enquiry_id')
+        .select([
+          sql<number>`count(*) filter (where r.due_at <= ${now})`.as('overdue'),
+          sql<number>`count(*) filter (where r.due_at > ${now} and r.due_at <= case e.rag when 'red' then ${dueSoonBefore.red}::timestamptz when 'amber' then ${dueSoonBefore.amber}::timestamptz else ${dueSoonBefore.green}::timestamptz end)`.as('due_soon'),
+          sql<number>`count(*)`.as('open'),
+        ])
+        .where('r.authority_id', '=', authorityId)
+        .where('r.status', '=', 'open')
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      byStatus: byStatus.map((r) => ({ status: r.status, rag: r.rag, count: Number(r.n) })),
+      openRequests: Number(requests.open),
+      overdueRequests: Number(requests.overdue),
+      dueSoonRequests: Number(requests.due_soon),
+    };
+  }
+
+  /** The children and people named on an enquiry, for MASH staff: names and dates of birth. */
+  people(db: Executor, authorityId: string, personIds: string[]) {
+    if (!personIds.length) return Promise.resolve([]);
+    return db
+      .selectFrom('persons')
+      .select(['id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'nhs_number'])
+      .where('authority_id', '=', authorityId)
+      .where('id', 'in', personIds)
+      .orderBy('family_name').orderBy('given_name')
       .execute();
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CompletionListener } from '../conversations/conversations.service.js';
 import type { AppContext } from '../../platform/context.js';
-import type { Database, Tx } from '../../platform/db/database.js';
+import type { Database, Executor, Tx } from '../../platform/db/database.js';
 import type { MashEnquiryRow, Rag } from '../../platform/db/schema.js';
 import type { Principal, Role } from '../../platform/auth/roles.js';
 import { recordAudit, type AuditContext } from '../../platform/audit.js';
@@ -11,6 +11,8 @@ import { isIsoDate, londonDateOf, todayInLondon } from '../../domain/dates.js';
 import { LAWFUL_BASES, isCodeIn } from '../../domain/codes.js';
 import type { FieldError } from '../../domain/person-rules.js';
 import { MashRepository } from './mash.repository.js';
+import { enterRowScope, leaveRowScope } from '../../platform/db/row-scope.js';
+import { queueMashDecisionRecord } from './mash-decision-record.js';
 
 export const TEXT_MAX = 5000;
 export const RAGS: readonly Rag[] = ['red', 'amber', 'green'];
@@ -25,7 +27,23 @@ export const MASH_ROLES = {
   collate: ['cads-worker', 'team-manager', 'mash-coordinator'] as Role[],
   decide: ['team-manager'] as Role[],
   respond: ['partner-practitioner'] as Role[],
+  /** The coordinator's dashboard of open enquiries. */
+  dashboard: ['cads-worker', 'team-manager', 'mash-coordinator'] as Role[],
 };
+
+export interface DashboardFilters {
+  /** 'open' (not yet decided, the default), one status, or 'all'. */
+  status?: string;
+  rag?: string;
+  /** Only enquiries with a request past due. */
+  overdueOnly?: boolean;
+  /** A reference, or part of one. */
+  reference?: string;
+  page?: number;
+}
+
+export const DASHBOARD_PAGE_SIZE = 50;
+const STATUSES = ['awaiting-rating', 'checks', 'collation', 'decision', 'closed'] as const;
 
 export interface ResponseInput {
   kind: string;
@@ -86,9 +104,31 @@ export class MashService {
     return r.target;
   }
 
-  /** The authorities a partner serves through the hub. For now: their own. */
-  private servedAuthorities(principal: Principal): string[] {
-    return [principal.authorityId];
+  /**
+   * The authorities whose MASH work this principal may see. The authority's own staff: their own
+   * authority only, always. A partner agency (practitioner or their agency's system): their own
+   * authority and any other an administrator has granted that shares the same hub – a joint MASH such
+   * as Staffordshire and Stoke-on-Trent's. A grant to an authority outside the hub counts for nothing.
+   */
+  async servedAuthorities(db: Executor, principal: Principal): Promise<string[]> {
+    if (principal.role !== 'partner-practitioner') return [principal.authorityId];
+    const rows =
+      principal.kind === 'user'
+        ? await db.selectFrom('user_served_authorities').select('authority_id').where('user_id', '=', principal.id).execute()
+        : await db.selectFrom('service_account_served_authorities').select('authority_id').where('service_account_id', '=', principal.id).execute();
+    const hub = this.mashProfile(principal.authorityId).hub.id;
+    const extra = rows.map((r) => r.authority_id).filter((a) => a !== principal.authorityId && this.ctx.profiles.has(a) && this.mashProfile(a).hub.id === hub);
+    return [principal.authorityId, ...extra.sort()];
+  }
+
+  /**
+   * Starts a MASH transaction: works out whom the principal acts for and switches the transaction to
+   * the row-level-security role with that scope (the second line behind the queries' own conditions).
+   */
+  private async scope(tx: Tx, principal: Principal): Promise<string[]> {
+    const authorities = await this.servedAuthorities(tx, principal);
+    await enterRowScope(tx, { authorities, agency: principal.role === 'partner-practitioner' ? principal.agencyCode ?? '\u0000' : null });
+    return authorities;
   }
 
   private async insertEnquiry(
@@ -184,6 +224,7 @@ export class MashService {
     else if (input.questions.length > TEXT_MAX) errors.push({ field: 'questions', message: `The questions must be ${TEXT_MAX} characters or fewer` });
     if (errors.length) return { ok: false, errors };
     return this.db.transaction().execute(async (tx) => {
+      await this.scope(tx, principal);
       if (input.conversationId) {
         const c = await tx.selectFrom('conversations').select('id').where('authority_id', '=', principal.authorityId).where('id', '=', input.conversationId).executeTakeFirst();
         if (!c) throw notFound('conversation');
@@ -201,11 +242,26 @@ export class MashService {
   async view(principal: Principal, enquiryId: string, audit: AuditContext = selfAudit(principal)) {
     must(principal, MASH_ROLES.collate);
     return this.db.transaction().execute(async (tx) => {
+      await this.scope(tx, principal);
       const enquiry = await this.repo.findEnquiry(tx, principal.authorityId, enquiryId);
       if (!enquiry) throw notFound('MASH enquiry');
       const childIds = await this.repo.childIds(tx, enquiryId);
       await recordAudit(tx, audit, { action: 'mash.enquiry-viewed', enquiryId, personIds: childIds });
-      return { enquiry, childIds, ratingChanges: await this.repo.ratingChanges(tx, enquiryId), requests: await this.repo.requests(tx, enquiryId) };
+      const now = this.ctx.clock.now();
+      const mash = this.mashProfile(principal.authorityId);
+      const requests = await this.repo.requests(tx, enquiryId);
+      return {
+        enquiry,
+        childIds,
+        children: await this.repo.people(tx, principal.authorityId, childIds),
+        ratingChanges: await this.repo.ratingChanges(tx, enquiryId),
+        requests: requests.map((r) => ({
+          ...r,
+          agencyLabel: mash.checkAgencies.find((a) => a.code === r.agency_code)?.label ?? r.agency_code,
+          ...this.deadlineOf(principal.authorityId, enquiry.rag, r.due_at, r.answered_at, now),
+        })),
+        deadline: enquiry.due_at ? this.deadlineOf(principal.authorityId, enquiry.rag, enquiry.due_at, enquiry.decided_at, now) : null,
+      };
     });
   }
 
@@ -228,6 +284,7 @@ export class MashService {
     const to = rag as Rag;
     const target = this.target(principal.authorityId, to);
     return this.db.transaction().execute(async (tx): Promise<{ ok: true; dueAt: Date } | Refusal> => {
+      await this.scope(tx, principal);
       const e = await this.repo.lockEnquiry(tx, principal.authorityId, enquiryId);
       if (!e) throw notFound('MASH enquiry');
       if (e.lock_version !== lockVersion) throw conflict();
@@ -267,6 +324,7 @@ export class MashService {
     const allowed = new Set(this.mashProfile(principal.authorityId).checkAgencies.map((a) => a.code));
     const codes = [...new Set(agencyCodes)];
     return this.db.transaction().execute(async (tx): Promise<{ ok: true; sent: string[] } | Refusal> => {
+      await this.scope(tx, principal);
       const e = await this.repo.lockEnquiry(tx, principal.authorityId, enquiryId);
       if (!e) throw notFound('MASH enquiry');
       const unknown = codes.filter((c) => !allowed.has(c));
@@ -299,7 +357,7 @@ export class MashService {
     if (!agency) throw forbidden();
     const now = this.ctx.clock.now();
     return this.db.transaction().execute(async (tx) => {
-      const authorities = this.servedAuthorities(principal);
+      const authorities = await this.scope(tx, principal);
       const rows = await this.repo.requestsForAgency(tx, authorities, agency);
       const people = (
         await Promise.all(authorities.map((a) => this.repo.searchDetails(tx, a, [...new Set(rows.filter((r) => r.authority_id === a).map((r) => r.enquiry_id))])))
@@ -309,16 +367,7 @@ export class MashService {
         const mash = this.mashProfile(r.authority_id);
         const clock = r.rag ? this.target(r.authority_id, r.rag).clock : 'working-hours';
         const left = timeLeft(clock, now, r.due_at, calendar);
-        const seen = new Set<string>();
-        const household = people
-          .filter((p) => p.enquiry_id === r.enquiry_id && !seen.has(p.id) && seen.add(p.id))
-          .map((p) => ({
-            personId: p.id,
-            isChild: p.id === p.child_id || people.some((q) => q.enquiry_id === r.enquiry_id && q.child_id === p.id),
-            givenName: p.given_name, familyName: p.family_name,
-            dateOfBirth: p.date_of_birth, expectedDateOfBirth: p.expected_date_of_birth,
-            address: { line1: p.address_line_1, line2: p.address_line_2, town: p.town, postcode: p.postcode },
-          }));
+        const household = this.household(people, r.enquiry_id);
         return {
           id: r.id, reference: r.reference, authorityId: r.authority_id, agencyCode: r.agency_code, status: r.status,
           sentAt: r.sent_at, dueAt: r.due_at, answeredAt: r.answered_at,
@@ -351,10 +400,11 @@ export class MashService {
   ): Promise<{ ok: true; responseId: string } | Refusal> {
     must(principal, MASH_ROLES.respond);
     const agency = principal.agencyCode;
-    if (!agency || principal.kind !== 'user') throw forbidden();
+    if (!agency) throw forbidden();
     const now = this.ctx.clock.now();
     return this.db.transaction().execute(async (tx): Promise<{ ok: true; responseId: string } | Refusal> => {
-      const req = await this.repo.lockRequestForAgency(tx, this.servedAuthorities(principal), agency, requestId);
+      const authorities = await this.scope(tx, principal);
+      const req = await this.repo.lockRequestForAgency(tx, authorities, agency, requestId);
       if (!req) throw notFound('check request');
       const errors = this.validateResponse(input, now);
       if (input.kind === 'correction' && !errors.some((e) => e.field === 'correctsId')) {
@@ -374,7 +424,10 @@ export class MashService {
         risk_information: isQuestion ? null : text(input.riskInformation) || null,
         lawful_basis_code: isQuestion ? null : input.lawfulBasisCode,
         corrects_id: input.kind === 'correction' ? input.correctsId! : null,
-        responded_by: principal.id, responded_at: now,
+        // The practitioner on the page, or their agency's system through the API.
+        responded_by: principal.kind === 'user' ? principal.id : null,
+        responded_by_account: principal.kind === 'service-account' ? principal.id : null,
+        responded_at: now,
       });
       if (!isQuestion) {
         await this.repo.markAnswered(tx, req.id, now);
@@ -424,6 +477,7 @@ export class MashService {
     must(principal, MASH_ROLES.collate);
     const now = this.ctx.clock.now();
     return this.db.transaction().execute(async (tx) => {
+      await this.scope(tx, principal);
       const enquiry = await this.repo.findEnquiry(tx, principal.authorityId, enquiryId);
       if (!enquiry) throw notFound('MASH enquiry');
       const childIds = await this.repo.childIds(tx, enquiryId);
@@ -463,6 +517,7 @@ export class MashService {
     }
     if (errors.length) return { ok: false, errors };
     return this.db.transaction().execute(async (tx): Promise<{ ok: true } | Refusal> => {
+      await this.scope(tx, principal);
       const e = await this.repo.lockEnquiry(tx, principal.authorityId, enquiryId);
       if (!e) throw notFound('MASH enquiry');
       if (e.lock_version !== lockVersion) throw conflict();
@@ -493,6 +548,7 @@ export class MashService {
     else if (rationale.length > TEXT_MAX) errors.push({ field: 'rationale', message: `The reasons must be ${TEXT_MAX} characters or fewer` });
     if (errors.length) return { ok: false, errors };
     return this.db.transaction().execute(async (tx): Promise<{ ok: true } | Refusal> => {
+      await this.scope(tx, principal);
       const e = await this.repo.lockEnquiry(tx, principal.authorityId, enquiryId);
       if (!e) throw notFound('MASH enquiry');
       if (lockVersion !== undefined && e.lock_version !== lockVersion) throw conflict();
@@ -502,9 +558,142 @@ export class MashService {
         decision_code: decisionCode, decision_rationale: text(rationale), decided_by: actor(principal), decided_at: this.ctx.clock.now(),
       });
       if (Number(res.numUpdatedRows) !== 1) throw conflict();
-      await recordAudit(tx, audit, { action: 'mash.decided', enquiryId: e.id, personIds: await this.repo.childIds(tx, e.id), details: { decisionCode } });
+      const childIds = await this.repo.childIds(tx, e.id);
+      await recordAudit(tx, audit, { action: 'mash.decided', enquiryId: e.id, personIds: childIds, details: { decisionCode } });
+      // Telling the original caller is the system's work (it queues a job), outside the row scope.
+      const decided = (await this.repo.findEnquiry(tx, e.authority_id, e.id))!;
+      await leaveRowScope(tx);
+      const recordId = await queueMashDecisionRecord(this.ctx, tx, decided, actor(principal));
+      if (recordId) await tx.updateTable('mash_enquiries').set({ decision_record_id: recordId }).where('id', '=', e.id).execute();
       return { ok: true };
     });
+  }
+
+  /** How a request's deadline stands now, on its enquiry's rating clock. */
+  private deadlineOf(authorityId: string, rag: Rag | null, due: Date, answeredAt: Date | null, now: Date) {
+    const calendar = this.ctx.calendars.forAuthority(authorityId);
+    const clock = rag ? this.target(authorityId, rag).clock : 'working-hours';
+    const left = timeLeft(clock, now, due, calendar);
+    return {
+      state: deadlineState(clock, due, now, answeredAt, calendar, this.mashProfile(authorityId).dueSoonMinutes * 60_000),
+      timeLeftMs: left,
+      countdown: countdownWords(left),
+    };
+  }
+
+  /** The instant before which an open request on each rating's clock counts as due soon. */
+  private dueSoonBefore(authorityId: string, now: Date): Record<Rag, Date> {
+    const calendar = this.ctx.calendars.forAuthority(authorityId);
+    const minutes = this.mashProfile(authorityId).dueSoonMinutes;
+    const out = {} as Record<Rag, Date>;
+    for (const rag of RAGS) {
+      const clock = this.mashProfile(authorityId).ratings.find((r) => r.code === rag)?.target.clock ?? 'working-hours';
+      out[rag] = clock === 'working-hours' ? calendar.addWorkingHours(now, minutes / 60) : new Date(now.getTime() + minutes * 60_000);
+    }
+    return out;
+  }
+
+  /**
+   * The MASH dashboard: headline figures and one page of the authority's enquiries, awaiting a rating
+   * first and then by deadline, each with its requests' countdowns. It names children, so it is audited
+   * with the children on the page.
+   */
+  async dashboard(principal: Principal, filters: DashboardFilters = {}, audit: AuditContext = selfAudit(principal)) {
+    must(principal, MASH_ROLES.dashboard);
+    const now = this.ctx.clock.now();
+    const status = filters.status ?? 'open';
+    const statuses = status === 'all' ? [...STATUSES] : status === 'open' ? STATUSES.filter((x) => x !== 'closed') : STATUSES.filter((x) => x === status);
+    const rag = RAGS.includes(filters.rag as Rag) ? (filters.rag as Rag) : null;
+    const page = Math.max(1, Math.min(10_000, Math.floor(filters.page ?? 1)));
+    const reference = text(filters.reference).slice(0, 40) || null;
+    const authorityId = principal.authorityId;
+    const mash = this.mashProfile(authorityId);
+    return this.db.transaction().execute(async (tx) => {
+      await this.scope(tx, principal);
+      const [summary, data] = await Promise.all([
+        this.repo.dashboardSummary(tx, authorityId, now, this.dueSoonBefore(authorityId, now)),
+        this.repo.dashboardPage(tx, authorityId, {
+          statuses: statuses.length ? statuses : ['awaiting-rating'], rag, overdueOnly: !!filters.overdueOnly, reference, now,
+          limit: DASHBOARD_PAGE_SIZE, offset: (page - 1) * DASHBOARD_PAGE_SIZE,
+        }),
+      ]);
+      const enquiries = data.rows.map((e) => {
+        const requests = data.requests
+          .filter((r) => r.enquiry_id === e.id)
+          .map((r) => ({
+            id: r.id, agencyCode: r.agency_code,
+            agencyLabel: mash.checkAgencies.find((a) => a.code === r.agency_code)?.label ?? r.agency_code,
+            status: r.status, dueAt: r.due_at, answeredAt: r.answered_at,
+            ...this.deadlineOf(authorityId, e.rag, r.due_at, r.answered_at, now),
+          }));
+        return {
+          ...e,
+          children: data.children.filter((c) => c.enquiry_id === e.id).map((c) => ({ id: c.id, givenName: c.given_name, familyName: c.family_name })),
+          deadline: e.due_at ? this.deadlineOf(authorityId, e.rag, e.due_at, e.decided_at, now) : null,
+          requests,
+          answered: requests.filter((r) => r.status === 'answered').length,
+          overdue: requests.filter((r) => r.state === 'overdue').length,
+          dueSoon: requests.filter((r) => r.state === 'due-soon').length,
+        };
+      });
+      const personIds = [...new Set(data.children.map((c) => c.id))];
+      if (personIds.length) {
+        await recordAudit(tx, audit, { action: 'mash.dashboard-viewed', personIds, details: { enquiryIds: enquiries.map((e) => e.id), page } });
+      }
+      return {
+        now, summary, enquiries, page, pageSize: DASHBOARD_PAGE_SIZE, total: data.total,
+        filters: { status, rag, overdueOnly: !!filters.overdueOnly, reference },
+      };
+    });
+  }
+
+  /**
+   * One request, for the partner agency it is addressed to: what they need to search (names, dates of
+   * birth and addresses of the children's households), the questions, the countdown, and their own
+   * agency's earlier responses to it. Any other request – another agency's, another authority's, a
+   * guessed id – is not found.
+   */
+  async requestForAgency(principal: Principal, requestId: string, audit: AuditContext = selfAudit(principal)) {
+    must(principal, MASH_ROLES.respond);
+    const agency = principal.agencyCode;
+    if (!agency) throw forbidden();
+    const now = this.ctx.clock.now();
+    return this.db.transaction().execute(async (tx) => {
+      const authorities = await this.scope(tx, principal);
+      const req = await this.repo.requestForAgency(tx, authorities, agency, requestId);
+      if (!req) throw notFound('check request');
+      const people = await this.repo.searchDetails(tx, req.authority_id, [req.enquiry_id]);
+      const household = this.household(people, req.enquiry_id);
+      const responses = await this.repo.responses(tx, [req.id]);
+      await recordAudit(tx, audit, {
+        action: 'mash.requests-viewed', personIds: household.map((p) => p.personId), details: { agencyCode: agency, requestIds: [req.id] },
+      });
+      const mash = this.mashProfile(req.authority_id);
+      return {
+        id: req.id, reference: req.reference, authorityId: req.authority_id, authorityName: this.ctx.profiles.get(req.authority_id).name,
+        agencyCode: req.agency_code, agencyLabel: mash.checkAgencies.find((a) => a.code === req.agency_code)?.label ?? req.agency_code,
+        questions: req.questions, status: req.status, sentAt: req.sent_at, dueAt: req.due_at, answeredAt: req.answered_at,
+        ...this.deadlineOf(req.authority_id, req.rag, req.due_at, req.answered_at, now),
+        people: household,
+        responses: responses.map((x) => ({ ...x, correctedBy: responses.filter((y) => y.corrects_id === x.id).map((y) => y.id) })),
+      };
+    });
+  }
+
+  /** The household of an enquiry's children, each person once, from searchDetails rows. */
+  private household(people: Awaited<ReturnType<MashRepository['searchDetails']>>, enquiryId: string) {
+    const seen = new Set<string>();
+    const rows = people.filter((p) => p.enquiry_id === enquiryId);
+    const childIds = new Set(rows.map((p) => p.child_id));
+    return rows
+      .filter((p) => !seen.has(p.id) && seen.add(p.id))
+      .map((p) => ({
+        personId: p.id,
+        isChild: childIds.has(p.id),
+        givenName: p.given_name, familyName: p.family_name,
+        dateOfBirth: p.date_of_birth, expectedDateOfBirth: p.expected_date_of_birth,
+        address: { line1: p.address_line_1, line2: p.address_line_2, town: p.town, postcode: p.postcode },
+      }));
   }
 
   /** Open requests past their deadline, across every authority, for the overdue alert job. No children's details. */

@@ -22,7 +22,9 @@ import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 import { startTelephonyWorker } from './features/telephony/worker.js';
+import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { seedDemoCalls } from './features/telephony/demo-calls.js';
+import { seedDemoMash } from './features/mash/demo-mash.js';
 
 async function main() {
   const startedAt = Date.now();
@@ -69,10 +71,13 @@ async function main() {
   await jobs.start();
   const mailer = createMailer(config, handle.db, systemClock);
   const ctx: AppContext = { config, db: handle.db, profiles, calendar, calendars, clock: systemClock, jobs, mailer };
+  // The MASH's demo enquiries are made through its service, so they need the whole context.
+  if (demo?.loaded) await seedDemoMash(ctx, new Date());
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);
     await startTelephonyWorker(ctx);
+    await startMashAlertsWorker(ctx);
   }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });

@@ -1,6 +1,6 @@
 /**
- * A job worker on its own (`npm run worker`): sends written records and runs the duplicate scan
- * (nightly, or when a worker asks). Run one or more beside the
+ * A job worker on its own (`npm run worker`): sends written records and staff notifications, runs
+ * the duplicate scan (nightly, or when a worker asks) and the MASH overdue scan (every five minutes). Run one or more beside the
  * web app (with RUN_WORKER=false on the app) when sending should not share the web process.
  */
 import { loadConfig } from './config.js';
@@ -13,6 +13,7 @@ import { createMailer } from './platform/mail/index.js';
 import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 import { startTelephonyWorker } from './features/telephony/worker.js';
+import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -28,6 +29,7 @@ const workerCtx = { config, db: handle.db, profiles, calendar: loadWorkingCalend
 await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?? 2));
 await startDuplicateScanWorker(workerCtx);
 await startTelephonyWorker(workerCtx);
+await startMashAlertsWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

@@ -140,8 +140,11 @@ export const authorityProfileSchema = z
             }),
           )
           .min(1),
-        /** The agencies a MASH coordinator can ask for checks. */
-        checkAgencies: z.array(coded).min(1),
+        /**
+         * The agencies a MASH coordinator can ask for checks. `leadEmail` is the agency's MASH lead (a
+         * team inbox, not a person's): told when one of the agency's check requests goes overdue.
+         */
+        checkAgencies: z.array(coded.extend({ leadEmail: z.string().email().optional() })).min(1),
         /** What the manager can decide after the checks. */
         outcomes: z.array(coded).min(1),
         /** A request with less than this much time left on its clock is shown as due soon. */

@@ -40,6 +40,8 @@ export type AuditEvent =
   | { action: 'mash.collation-viewed'; enquiryId: string; personIds: string[] }
   | { action: 'mash.analysis-saved'; enquiryId: string; personIds: string[] }
   | { action: 'mash.decided'; enquiryId: string; personIds: string[]; details: { decisionCode: string } }
+  /** The system told an agency's lead and the coordinators that a check request is overdue. Names no child. */
+  | { action: 'mash.overdue-alerted'; enquiryId: string; details: { authorityId: string; requestId: string; agencyCode: string; notificationIds: string[]; dueAt: string } }
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };

@@ -13,6 +13,10 @@ export const QUEUES = {
   duplicatesScan: 'duplicates-scan',
   /** Nightly tidy of the phone line: old webhook receipts, calls a switch never ended, workers left on. */
   telephonyTidy: 'telephony-tidy',
+  /** Every few minutes: MASH check requests past due, alerted once to the agency's lead and the coordinators. */
+  mashOverdueScan: 'mash-overdue-scan',
+  /** Sends one notification to staff (the outbox in `notifications`). */
+  sendNotification: 'notification-send',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -22,6 +26,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
  */
 const QUEUE_POLICY: Partial<Record<QueueName, { retryLimit?: number; expireInSeconds?: number }>> = {
   [QUEUES.duplicatesScan]: { retryLimit: 2, expireInSeconds: 4 * 3600 },
+  // The next scan, minutes later, does whatever a failed one left undone.
+  [QUEUES.mashOverdueScan]: { retryLimit: 0 },
 };
 
 export interface JobsOptions {

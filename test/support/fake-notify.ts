@@ -44,8 +44,9 @@ export interface NotifyEmail {
   templateId: string;
   emailAddress: string;
   reference: string | null;
+  /** `link_to_file` is '' (not a file) for a notification to staff. */
   personalisation: { subject: string; body: string; link_to_file: NotifyFile } & Record<string, unknown>;
-  /** The decoded `link_to_file.file`. */
+  /** The decoded `link_to_file.file` (empty for a notification without a file). */
   file: Buffer;
   createdAt: Date;
 }
@@ -219,10 +220,14 @@ export class FakeNotify {
     if (typeof p.subject !== 'string' || typeof p.body !== 'string') return fail(400, 'ValidationError', 'personalisation subject and body must be text');
 
     // A file to send by link: { file: base64, filename, confirm_email_before_download, retention_period }.
+    // A notification to staff carries no file and fills the placeholder with empty text, which
+    // Notify accepts like any other text.
     const link = p.link_to_file as Partial<NotifyFile> | string;
-    if (typeof link !== 'object' || typeof link.file !== 'string') return fail(400, 'BadRequestError', 'link_to_file must be a file prepared with prepareUpload');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(link.file) || link.file.length % 4 !== 0) return fail(400, 'ValidationError', 'link_to_file is not valid base64');
-    const file = Buffer.from(link.file, 'base64');
+    const noFile = link === '';
+    if (!noFile && (typeof link !== 'object' || typeof link.file !== 'string')) return fail(400, 'BadRequestError', 'link_to_file must be a file prepared with prepareUpload');
+    const file = noFile ? Buffer.alloc(0) : Buffer.from((link as Partial<NotifyFile>).file!, 'base64');
+    if (!noFile && typeof link === 'object') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(link.file!) || link.file!.length % 4 !== 0) return fail(400, 'ValidationError', 'link_to_file is not valid base64');
     if (file.length === 0) return fail(400, 'BadRequestError', 'File did not pass the virus scan');
     if (file.length > 2 * 1024 * 1024) return fail(400, 'BadRequestError', 'File is larger than 2MB');
     if (link.filename !== undefined && link.filename !== null && (typeof link.filename !== 'string' || !/\.[A-Za-z0-9]+$/.test(link.filename))) {
@@ -230,6 +235,7 @@ export class FakeNotify {
     }
     if (link.retention_period !== undefined && link.retention_period !== null && !/^([1-9]|[1-6][0-9]|7[0-8]) weeks?$/.test(String(link.retention_period))) {
       return fail(400, 'BadRequestError', 'Unsupported value for retention_period');
+    }
     }
 
     const id = randomUUID();
@@ -249,7 +255,7 @@ export class FakeNotify {
       reference: email.reference,
       content: {
         subject: p.subject,
-        body: `${p.body}\n\n${documentUrl}`,
+        body: noFile ? p.body : `${p.body}\n\n${documentUrl}`,
         from_email: 'front.door@notifications.service.gov.uk',
         one_click_unsubscribe_url: null,
       },

@@ -130,7 +130,9 @@ describe('demo data', () => {
       for (const u of mine.filter((x) => x.role === 'cads-worker' || x.role === 'team-manager')) {
         assert.equal(teamName(u.team_id), p.teams[0]);
       }
-      assert.equal(teamName(mine.find((u) => u.role === 'edt-worker')!.team_id), 'Emergency Duty Team');
+      // The out-of-hours team is the profile's last team (Staffordshire calls it a service, not a team).
+      assert.equal(teamName(mine.find((u) => u.role === 'edt-worker')!.team_id), p.teams.at(-1));
+      assert.match(p.teams.at(-1)!, /^Emergency Duty (Team|Service)$/);
       assert.match(teamName(mine.find((u) => u.role === 'mash-coordinator')!.team_id) ?? '', /MASH/);
       assert.equal(mine.find((u) => u.role === 'partner-practitioner')!.agency_code, 'police');
     }
@@ -171,7 +173,13 @@ describe('demo data', () => {
       assert.ok(p.address_line_1 && p.town);
       assert.ok(p.household_id);
       assert.ok(p.name_search.length > 0 || (p.given_name === null && p.family_name === null));
-      const area = p.authority_id === 'norfolk' ? /^(NR([1-9]|[12]\d|3[0-4])|PE3[0-4]) / : /^ST[1-6] /;
+      const area = {
+        norfolk: /^(NR([1-9]|[12]\d|3[0-4])|PE3[0-4]) /,
+        'stoke-on-trent': /^ST[1-6] /,
+        staffordshire: /^(ST(5|1[3-7])|WS1[12]|DE1[34]) /,
+      }[p.authority_id];
+      assert.ok(area, `a postcode area for ${p.authority_id}`);
+      assert.match(p.postcode, area);
       assert.match(p.postcode, area);
     }
     const drama = /^\+44(1632960\d{3}|7700900\d{3}|2079460\d{3})$/;

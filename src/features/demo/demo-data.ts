@@ -76,7 +76,7 @@ const HOUSEHOLD_SIZES: readonly (readonly [number, number])[] = [
 // Staff
 // ---------------------------------------------------------------------------
 
-type StaffKey = 'cads1' | 'cads2' | 'manager' | 'mash' | 'police' | 'edt' | 'mi' | 'admin';
+type StaffKey = 'cads1' | 'cads2' | 'manager' | 'mash' | 'police' | 'health' | 'education' | 'edt' | 'mi' | 'admin';
 
 const STAFF: readonly { key: StaffKey; local: string; role: string; jobTitle: (p: AuthorityProfile) => string }[] = [
   { key: 'cads1', local: 'cads.worker', role: 'cads-worker', jobTitle: (p) => `Senior social worker, ${p.service.shortName}` },
@@ -84,7 +84,9 @@ const STAFF: readonly { key: StaffKey; local: string; role: string; jobTitle: (p
   { key: 'manager', local: 'team.manager', role: 'team-manager', jobTitle: (p) => `Team manager, ${p.service.shortName}` },
   { key: 'mash', local: 'mash.coordinator', role: 'mash-coordinator', jobTitle: () => 'MASH coordinator' },
   { key: 'police', local: 'police', role: 'partner-practitioner', jobTitle: () => 'Police constable, MASH' },
-  { key: 'edt', local: 'edt.worker', role: 'edt-worker', jobTitle: () => 'Social worker, Emergency Duty Team' },
+  { key: 'health', local: 'health', role: 'partner-practitioner', jobTitle: () => 'Safeguarding nurse, MASH' },
+  { key: 'education', local: 'education', role: 'partner-practitioner', jobTitle: () => 'Education safeguarding officer, MASH' },
+  { key: 'edt', local: 'edt.worker', role: 'edt-worker', jobTitle: (p) => `Social worker, ${p.edt.name}` },
   { key: 'mi', local: 'mi.analyst', role: 'mi-analyst', jobTitle: () => 'Performance and MI analyst' },
   { key: 'admin', local: 'admin', role: 'administrator', jobTitle: () => 'Systems administrator' },
 ];
@@ -96,6 +98,8 @@ const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
     manager: 'Mark Ellison',
     mash: 'Helen Brightwell',
     police: 'Tom Redgrave',
+    health: 'Grace Okafor',
+    education: 'Martin Lowe',
     edt: 'Chris Delaney',
     mi: 'Nina Farrow',
     admin: 'Alex Byrne',
@@ -106,9 +110,23 @@ const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
     manager: 'Gary Cartlidge',
     mash: 'Lorraine Stubbs',
     police: 'Dave Hollins',
+    health: 'Shabana Akhtar',
+    education: 'Lee Barlow',
     edt: 'Beth Machin',
     mi: 'Ravi Sandhu',
     admin: 'Sue Plant',
+  },
+  staffordshire: {
+    cads1: 'Hannah Yates',
+    cads2: 'Tariq Mahmood',
+    manager: 'Diane Forrester',
+    mash: 'Claire Bettany',
+    police: 'Steve Wardle',
+    health: 'Fiona Beech',
+    education: 'Adam Corbett',
+    edt: 'Megan Lowe',
+    mi: 'Paul Hickman',
+    admin: 'Jan Ridgway',
   },
 };
 
@@ -118,6 +136,8 @@ const DEFAULT_STAFF_NAMES: Record<StaffKey, string> = {
   manager: 'Jon Ashby',
   mash: 'Kate Rowley',
   police: 'Neil Pryce',
+  health: 'Ruth Kendal',
+  education: 'Ian Sowerby',
   edt: 'Fran Doyle',
   mi: 'Owen Marsh',
   admin: 'Pat Quinn',
@@ -126,6 +146,7 @@ const DEFAULT_STAFF_NAMES: Record<StaffKey, string> = {
 const EMAIL_DOMAINS: Record<string, string> = {
   norfolk: 'norfolk.example',
   'stoke-on-trent': 'stoke.example',
+  staffordshire: 'staffordshire.example',
 };
 
 function emailDomain(profile: AuthorityProfile): string {
@@ -380,6 +401,22 @@ const LOCALES: Record<string, Locale> = {
     nurseries: ['Busy Bees Day Nursery', 'Rainbow Pre-school'],
     colleges: ['Potteries Sixth Form College'],
     gpPractices: ['Wharf Road Surgery', 'The Kilns Medical Centre', 'Bank Top Health Centre', 'Parkway Surgery'],
+  },
+  staffordshire: {
+    laNumber: '860',
+    places: [
+      [{ town: 'Stafford', outwards: ['ST16', 'ST17'] }, 3],
+      [{ town: 'Cannock', outwards: ['WS11', 'WS12'] }, 2],
+      [{ town: 'Burton upon Trent', outwards: ['DE13', 'DE14'] }, 2],
+      [{ town: 'Newcastle-under-Lyme', outwards: ['ST5'] }, 2],
+      [{ town: 'Leek', outwards: ['ST13'] }, 1],
+    ],
+    groups: [['british', 88], ['south-asian', 5], ['polish', 4], ['west-african', 2], ['portuguese', 1]],
+    primarySchools: ['Chase View Primary School', 'Weeping Cross Primary Academy', 'Moorland Edge Primary School', 'St Editha’s CE Primary School', 'Brook Meadow Infant and Junior School'],
+    secondarySchools: ['Cannock Chase High School', 'Trent Valley Academy', 'Moorlands Academy'],
+    nurseries: ['Tiny Steps Day Nursery', 'Little Owls Pre-school'],
+    colleges: ['Stafford Sixth Form College'],
+    gpPractices: ['Castle Street Surgery', 'The Chase Medical Practice', 'Trentside Health Centre', 'Moorland Road Surgery'],
   },
 };
 
@@ -832,7 +869,7 @@ class AuthorityGenerator {
     this.teamOf = { cads1: firstTeam, cads2: firstTeam, manager: firstTeam, edt: edtTeam };
 
     const staffTeams: Record<StaffKey, string | null> = {
-      cads1: firstTeam, cads2: firstTeam, manager: firstTeam, mash: mashTeam, edt: edtTeam, police: null, mi: null, admin: null,
+      cads1: firstTeam, cads2: firstTeam, manager: firstTeam, mash: mashTeam, edt: edtTeam, police: null, health: null, education: null, mi: null, admin: null,
     };
     // The CHECK on users needs an agency for partner practitioners.
     const policeAgency = profile.agencies.some((a) => a.code === 'police') ? 'police' : (profile.agencies[0]?.code ?? 'other');
@@ -847,7 +884,8 @@ class AuthorityGenerator {
         email: `${s.local}@${this.domain}`,
         display_name: staffName(profile, s.key),
         role: s.role,
-        agency_code: s.key === 'police' ? policeAgency : null,
+        // Health and education partners answer MASH check requests, so they carry the hub's agency codes.
+        agency_code: s.key === 'police' ? policeAgency : s.key === 'health' || s.key === 'education' ? s.key : null,
         team_id: staffTeams[s.key],
         job_title: s.jobTitle(profile),
         phone: this.phone('landline'),

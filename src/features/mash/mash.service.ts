@@ -431,6 +431,9 @@ export class MashService {
       });
       if (!isQuestion) {
         await this.repo.markAnswered(tx, req.id, now);
+        // Whether every agency has now answered is the system's question, not this agency's: under
+        // the partner's row scope only its own request is visible, so count outside it.
+        await leaveRowScope(tx);
         if ((await this.repo.openRequestCount(tx, req.enquiry_id)) === 0) {
           const e = await this.repo.findEnquiry(tx, req.authority_id, req.enquiry_id);
           if (e && e.status === 'checks') await this.repo.setStatus(tx, e.id, 'collation');

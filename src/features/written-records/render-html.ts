@@ -4,7 +4,7 @@
  * only, a system font stack, GOV.UK colours (text #0b0c0c on white, links #1d70b8 underlined)
  * and no images.
  */
-import { recordDocument, writtenRecordSubject, type Inline, type RecordBlock, type WrittenRecordModel } from './written-record.js';
+import { recordDocument, writtenRecordSubject, type Inline, type RecordBlock, type RecordDocument, type WrittenRecordModel } from './written-record.js';
 
 const FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 const TEXT = '#0b0c0c';
@@ -79,7 +79,11 @@ function block(b: RecordBlock): string {
 }
 
 export function renderHtml(model: WrittenRecordModel): string {
-  const d = recordDocument(model);
+  return renderHtmlDocument(recordDocument(model), writtenRecordSubject(model));
+}
+
+/** Any document laid out like the written record (the record itself, or a MASH decision letter). */
+export function renderHtmlDocument(d: RecordDocument, title: string): string {
   const out: string[] = [];
   out.push(`<p style="${S.masthead}"><strong>${escapeHtml(d.masthead[0])}</strong><br>${escapeHtml(d.masthead[1])}</p>`);
   out.push(`<h1 style="${S.h1}">${escapeHtml(d.title)}</h1>`);
@@ -103,7 +107,7 @@ export function renderHtml(model: WrittenRecordModel): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
-<title>${escapeHtml(writtenRecordSubject(model))}</title>
+<title>${escapeHtml(title)}</title>
 </head>
 <body style="${S.body}">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:collapse;background-color:#ffffff;">

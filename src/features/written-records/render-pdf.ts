@@ -282,7 +282,28 @@ class Layout {
 
 export function renderPdf(model: WrittenRecordModel): Promise<Buffer> {
   const d = recordDocument(model);
-  const sentAt = new Date(model.sentAtIso);
+  return renderPdfDocument(d, {
+    title: writtenRecordSubject(model),
+    author: model.serviceName,
+    subject: `${d.title}: reference ${model.reference}, version ${model.version}`,
+    sentAtIso: model.sentAtIso,
+    pageReference: `${model.reference}, version ${model.version}`,
+  });
+}
+
+/** What the PDF says about itself, and what each page's footer names. */
+export interface PdfMeta {
+  title: string;
+  author: string;
+  subject: string;
+  sentAtIso: string;
+  /** After 'Reference ' in every page's footer. */
+  pageReference: string;
+}
+
+/** Any document laid out like the written record (the record itself, or a MASH decision letter). */
+export function renderPdfDocument(d: RecordDocument, meta: PdfMeta): Promise<Buffer> {
+  const sentAt = new Date(meta.sentAtIso);
   const doc = new PDFDocument({
     size: 'A4',
     margins: MARGIN,
@@ -292,9 +313,9 @@ export function renderPdf(model: WrittenRecordModel): Promise<Buffer> {
     displayTitle: true,
     bufferPages: true,
     info: {
-      Title: toWinAnsi(writtenRecordSubject(model)),
-      Author: toWinAnsi(model.serviceName),
-      Subject: toWinAnsi(`${d.title}: reference ${model.reference}, version ${model.version}`),
+      Title: toWinAnsi(meta.title),
+      Author: toWinAnsi(meta.author),
+      Subject: toWinAnsi(meta.subject),
       Creator: 'Front Door',
       CreationDate: Number.isNaN(sentAt.getTime()) ? new Date() : sentAt,
     },
@@ -306,7 +327,7 @@ export function renderPdf(model: WrittenRecordModel): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     try {
-      draw(doc, model, d);
+      draw(doc, meta.pageReference, d);
       doc.end();
     } catch (err) {
       reject(err);
@@ -314,7 +335,7 @@ export function renderPdf(model: WrittenRecordModel): Promise<Buffer> {
   });
 }
 
-function draw(doc: Doc, model: WrittenRecordModel, d: RecordDocument): void {
+function draw(doc: Doc, pageReference: string, d: RecordDocument): void {
   const L = new Layout(doc);
   const { root } = L;
   doc.fillColor(TEXT);
@@ -368,7 +389,7 @@ function draw(doc: Doc, model: WrittenRecordModel, d: RecordDocument): void {
   for (const f of d.footer.slice(1)) L.paragraph(root, f, { size: 9.5 });
   root.end();
 
-  drawPageFooters(L, `${model.reference}, version ${model.version}`);
+  drawPageFooters(L, pageReference);
 }
 
 /** The border of the amended-record notice, drawn once its height is known (over a page break if need be). */

@@ -2,7 +2,7 @@
  * The written record as plain text: the alternative part of the email, for clients and
  * people who do not use HTML. Same content and order as the HTML and the PDF.
  */
-import { recordDocument, type Inline, type RecordBlock, type WrittenRecordModel } from './written-record.js';
+import { recordDocument, type Inline, type RecordBlock, type RecordDocument, type WrittenRecordModel } from './written-record.js';
 
 function inline(part: Inline): string {
   if (typeof part === 'string') return part;
@@ -57,7 +57,11 @@ function pushBlocks(parts: string[], blocks: RecordBlock[]): void {
 }
 
 export function renderText(model: WrittenRecordModel): string {
-  const d = recordDocument(model);
+  return renderTextDocument(recordDocument(model));
+}
+
+/** Any document laid out like the written record (the record itself, or a MASH decision letter). */
+export function renderTextDocument(d: RecordDocument): string {
   const parts: string[] = [];
   parts.push(`${d.masthead[0]}\n${d.masthead[1]}`);
   parts.push(underline(d.title, '='));

@@ -119,6 +119,7 @@ export class WrittenRecordsService {
         html: rendered.html,
         text: rendered.text,
         attachment: { filename: rendered.pdfFilename, content: rendered.pdf, contentType: 'application/pdf' },
+        kind: 'written-record',
         reference: record.id,
         authorityId: record.authority_id,
         notify: { templateId: profile.writtenRecord.notifyTemplateId, replyToEmail: profile.writtenRecord.replyToEmail },

@@ -16,22 +16,24 @@ export class MailboxMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<SendResult> {
     const id = randomUUID();
+    const source = email.kind === 'notification' ? 'notification_id' : 'written_record_id';
     const row = await this.db
       .insertInto('mailbox_messages')
       .values({
         id,
         authority_id: email.authorityId,
-        written_record_id: email.reference,
+        written_record_id: email.kind === 'written-record' ? email.reference : null,
+        notification_id: email.kind === 'notification' ? email.reference : null,
         to_address: email.to,
         subject: email.subject,
         html: email.html,
         text_body: email.text,
-        pdf: email.attachment.content,
-        pdf_filename: email.attachment.filename,
+        pdf: email.attachment?.content ?? null,
+        pdf_filename: email.attachment?.filename ?? null,
         created_at: this.clock.now(),
       })
       // A retried send finds the message already in the mailbox.
-      .onConflict((oc) => oc.column('written_record_id').doUpdateSet({ to_address: email.to }))
+      .onConflict((oc) => oc.column(source).doUpdateSet({ to_address: email.to }))
       .returning('id')
       .executeTakeFirstOrThrow();
     return { provider: 'mailbox', providerMessageId: row.id };

@@ -7,7 +7,10 @@ export interface OutgoingEmail {
   subject: string;
   html: string;
   text: string;
-  attachment: { filename: string; content: Buffer; contentType: 'application/pdf' };
+  /** The written record's PDF. A notification to staff has none. */
+  attachment?: { filename: string; content: Buffer; contentType: 'application/pdf' };
+  /** What is being sent: `reference` is the id of a written record or of a notification. */
+  kind: 'written-record' | 'notification';
   /** Our id for this send; providers echo it back, and SMTP uses it for the Message-ID. */
   reference: string;
   authorityId: string;

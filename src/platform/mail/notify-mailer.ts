@@ -4,6 +4,8 @@ import { PermanentDeliveryError, type Mailer, type OutgoingEmail, type SendResul
 /**
  * Sends through GOV.UK Notify. The authority's template must contain ((subject)), ((body))
  * and ((link_to_file)): Notify sends plain text with links, and the PDF goes as a file link.
+ * A notification to staff has no file: its ((link_to_file)) is empty, which Notify accepts for
+ * any placeholder, so one template serves both.
  */
 export class NotifyMailer implements Mailer {
   readonly name = 'notify' as const;
@@ -14,11 +16,13 @@ export class NotifyMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<SendResult> {
     try {
-      const upload = this.client.prepareUpload(email.attachment.content, {
-        filename: email.attachment.filename,
-        confirmEmailBeforeDownload: true,
-        retentionPeriod: '52 weeks',
-      });
+      const upload = email.attachment
+        ? this.client.prepareUpload(email.attachment.content, {
+            filename: email.attachment.filename,
+            confirmEmailBeforeDownload: true,
+            retentionPeriod: '52 weeks',
+          })
+        : '';
       const res = await this.client.sendEmail(email.notify.templateId, email.to, {
         personalisation: { subject: email.subject, body: email.text, link_to_file: upload },
         reference: email.reference,

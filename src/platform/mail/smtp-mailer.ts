@@ -32,7 +32,7 @@ export class SmtpMailer implements Mailer {
         text: email.text,
         html: email.html,
         messageId,
-        attachments: [{ filename: email.attachment.filename, content: email.attachment.content, contentType: email.attachment.contentType }],
+        attachments: email.attachment ? [{ filename: email.attachment.filename, content: email.attachment.content, contentType: email.attachment.contentType }] : [],
       });
       if ((info.rejected?.length ?? 0) > 0) throw new PermanentDeliveryError('smtp-recipient-rejected');
       return { provider: 'smtp', providerMessageId: info.messageId ?? messageId };

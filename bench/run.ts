@@ -7,7 +7,9 @@
  *
  * Then the phone line (bench/telephony.ts): webhook-to-TwiML latency and live-wallboard (SSE) fan-out.
  *
- * BENCH_ONLY=core, matching or telephony (or a comma-separated list) runs those parts (default: all). Matching sizes:
+ * Then the MASH coordinator's dashboard with 5,000 open enquiries and 30,000 requests (bench/mash.ts).
+ *
+ * BENCH_ONLY=core, matching, telephony or mash (or a comma-separated list) runs those parts (default: all). Matching sizes:
  * BENCH_MATCH_PEOPLE_PG (default 1,000,000), BENCH_MATCH_PEOPLE_EMBEDDED (default 100,000),
  * BENCH_MATCH_QUERIES (default 500 targets); BENCH_MATCH_ENGINES=postgresql,embedded.
  */
@@ -25,6 +27,7 @@ import { msSince, now, rng } from './stats.js';
 import { compactJson } from './json.js';
 import { benchMatching, type MatchingConfig } from './matching.js';
 import { benchTelephony, quickTelephony, TELEPHONY_CONFIG, TELEPHONY_METHOD } from './telephony.js';
+import { benchMash, MASH_CONFIG } from './mash.js';
 
 interface EngineConfig {
   poolSize: number;
@@ -96,8 +99,9 @@ function quick(c: EngineConfig): EngineConfig {
 }
 const QUICK = process.env.BENCH_QUICK === '1';
 
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,matching,telephony').split(',').map((s) => s.trim()));
-for (const part of ONLY) if (part !== 'core' && part !== 'matching' && part !== 'telephony') throw new Error(`BENCH_ONLY takes core, matching or telephony (or a list), not ${part}`);
+const PARTS = ['core', 'matching', 'telephony', 'mash'];
+const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY takes ${PARTS.join(', ')} (or a list), not ${part}`);
 const MATCH_ENGINES = new Set((process.env.BENCH_MATCH_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim()));
 
 function envInt(name: string, fallback: number): number {
@@ -301,6 +305,12 @@ async function main() {
     telephony = { method: TELEPHONY_METHOD, ...(pg && typeof pg === 'object' ? pg : {}), ...(embedded ? { embedded } : {}) };
   }
 
+  let mash: unknown;
+  if (ONLY.has('mash')) {
+    log('MASH dashboard on PostgreSQL');
+    mash = await phase('mash postgresql', () => benchMash('postgresql', pgUrl, QUICK ? { ...MASH_CONFIG, runs: 30, warmup: 5 } : MASH_CONFIG));
+  }
+
   const doc = {
     benchmark: 'Front Door performance benchmark (bench/run.ts)',
     date: new Date().toISOString(),
@@ -334,6 +344,7 @@ async function main() {
     ...(ONLY.has('core') ? { engines } : {}),
     ...(ONLY.has('matching') ? { matching } : {}),
     ...(telephony ? { telephony } : {}),
+    ...(mash ? { mash } : {}),
     totalSeconds: Math.round(msSince(started) / 100) / 10,
   };
   process.stdout.write(compactJson(doc) + '\n');

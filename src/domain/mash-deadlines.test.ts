@@ -16,6 +16,7 @@ const read = (file: string) => JSON.parse(readFileSync(fileURLToPath(new URL(fil
 const holidays = loadBankHolidays(read('../../config/calendar/bank-holidays.json'));
 const norfolk = authorityProfileSchema.parse(read('../../config/authorities/norfolk.json'));
 const stoke = authorityProfileSchema.parse(read('../../config/authorities/stoke-on-trent.json'));
+const staffordshire = authorityProfileSchema.parse(read('../../config/authorities/staffordshire.json'));
 const calendarOf = (p: AuthorityProfile) => createServiceCalendar(p, holidays[p.bankHolidayDivision]);
 const nfk = calendarOf(norfolk);
 const sot = calendarOf(stoke);
@@ -103,9 +104,11 @@ describe('time left, states and countdowns', () => {
 });
 
 describe('the profile’s MASH section', () => {
-  it('both councils rate red, amber and green, and Stoke-on-Trent shares its hub name with Staffordshire', () => {
-    for (const p of [norfolk, stoke]) assert.deepEqual(p.mash.ratings.map((r) => r.code), ['red', 'amber', 'green']);
+  it('every council rates red, amber and green, and Stoke-on-Trent and Staffordshire name one hub', () => {
+    for (const p of [norfolk, stoke, staffordshire]) assert.deepEqual(p.mash.ratings.map((r) => r.code), ['red', 'amber', 'green']);
     assert.equal(stoke.mash.hub.id, 'staffordshire-stoke-mash');
+    assert.equal(staffordshire.mash.hub.id, stoke.mash.hub.id);
+    assert.notEqual(norfolk.mash.hub.id, stoke.mash.hub.id);
   });
   it('refuses a fraction of a working day and a rating twice', () => {
     const raw = read('../../config/authorities/stoke-on-trent.json') as { mash: { ratings: { code: string; target: { amount: number } }[] } };

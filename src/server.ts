@@ -15,10 +15,13 @@ import { surveyRoutes } from './features/survey/survey.routes.js';
 import { duplicatesRoutes, duplicatesApiRoutes } from './features/duplicates/duplicates.routes.js';
 import { handoverRoutes } from './features/handover/handover.routes.js';
 import { phoneLineRoutes } from './features/phone-line/phone-line.routes.js';
+import { mashRoutes } from './features/mash/mash.routes.js';
+import { mashMiRoutes } from './features/mash/mash-mi.routes.js';
+import { mashPartnersRoutes } from './features/mash/mash-partners.routes.js';
 import { mashApiRoutes } from './features/mash/mash.api.js';
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
-export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes];
+export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, mashRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes, mashMiRoutes, mashPartnersRoutes];
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

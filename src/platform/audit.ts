@@ -33,6 +33,7 @@ export type AuditEvent =
   | { action: 'mash.enquiry-created'; enquiryId: string; personIds: string[]; details: { reference: string; conversationId: string | null } }
   | { action: 'mash.enquiry-viewed'; enquiryId: string; personIds: string[] }
   | { action: 'mash.dashboard-viewed'; personIds: string[]; details: { enquiryIds: string[]; page: number } }
+  | { action: 'mash.partner-authorities-changed'; userId: string; details: { added: string[]; removed: string[] } }
   | { action: 'mash.rated'; enquiryId: string; personIds: string[]; details: { from: string | null; to: string; reason: string | null; dueAt: string } }
   | { action: 'mash.requests-sent'; enquiryId: string; personIds: string[]; details: { agencyCodes: string[] } }
   | { action: 'mash.requests-viewed'; personIds: string[]; details: { agencyCode: string; requestIds: string[] } }

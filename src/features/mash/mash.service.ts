@@ -572,6 +572,56 @@ export class MashService {
     });
   }
 
+  /** The other authorities of this authority's hub (Stoke-on-Trent's: Staffordshire). */
+  hubPartners(authorityId: string): { id: string; name: string }[] {
+    const hub = this.mashProfile(authorityId).hub.id;
+    return this.ctx.profiles.all().filter((p) => p.id !== authorityId && p.mash.hub.id === hub).map((p) => ({ id: p.id, name: p.name }));
+  }
+
+  /**
+   * For an administrator: the authority's partner practitioners and which other authorities of the
+   * hub each serves. Names and agencies only, no children.
+   */
+  async partnerGrants(principal: Principal) {
+    must(principal, ['administrator']);
+    const users = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'email', 'agency_code', 'disabled_at'])
+      .where('authority_id', '=', principal.authorityId)
+      .where('role', '=', 'partner-practitioner')
+      .orderBy('agency_code').orderBy('display_name')
+      .execute();
+    const grants = users.length
+      ? await this.db.selectFrom('user_served_authorities').select(['user_id', 'authority_id']).where('user_id', 'in', users.map((u) => u.id)).execute()
+      : [];
+    return users.map((u) => ({ ...u, serves: grants.filter((g) => g.user_id === u.id).map((g) => g.authority_id) }));
+  }
+
+  /**
+   * Sets which other authorities of the hub a partner practitioner of this authority serves. Only the
+   * hub's authorities can be granted; the change is audited with what was added and removed.
+   */
+  async setPartnerGrants(principal: Principal, userId: string, authorityIds: string[], audit: AuditContext = selfAudit(principal)): Promise<{ ok: true } | Refusal> {
+    must(principal, ['administrator']);
+    const allowed = new Set(this.hubPartners(principal.authorityId).map((a) => a.id));
+    const wanted = [...new Set(authorityIds)];
+    if (wanted.some((a) => !allowed.has(a))) return { ok: false, errors: [{ field: 'authorities', message: 'Choose only authorities that share this MASH' }] };
+    return this.db.transaction().execute(async (tx) => {
+      const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('authority_id', '=', principal.authorityId).where('role', '=', 'partner-practitioner').forUpdate().executeTakeFirst();
+      if (!user) throw notFound('partner practitioner');
+      const current = (await tx.selectFrom('user_served_authorities').select('authority_id').where('user_id', '=', userId).execute()).map((r) => r.authority_id);
+      const added = wanted.filter((a) => !current.includes(a));
+      const removed = current.filter((a) => !wanted.includes(a));
+      if (removed.length) await tx.deleteFrom('user_served_authorities').where('user_id', '=', userId).where('authority_id', 'in', removed).execute();
+      if (added.length) {
+        const now = this.ctx.clock.now();
+        await tx.insertInto('user_served_authorities').values(added.map((authority_id) => ({ user_id: userId, authority_id, granted_by: actor(principal), granted_at: now }))).execute();
+      }
+      if (added.length || removed.length) await recordAudit(tx, audit, { action: 'mash.partner-authorities-changed', userId, details: { added, removed } });
+      return { ok: true as const };
+    });
+  }
+
   /** How a request's deadline stands now, on its enquiry's rating clock. */
   private deadlineOf(authorityId: string, rag: Rag | null, due: Date, answeredAt: Date | null, now: Date) {
     const calendar = this.ctx.calendars.forAuthority(authorityId);

@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/database.js';
 import type { WrittenRecordRow } from '../../platform/db/schema.js';
 
 export class WrittenRecordsRepository {
-  async insert(db: Executor, row: { id: string; authority_id: string; conversation_id: string; version: number; amended: boolean; recipient: string; reason: WrittenRecordRow['reason']; requested_by: string | null; queued_at: Date }) {
+  async insert(db: Executor, row: { id: string; authority_id: string; conversation_id: string; version: number; amended: boolean; recipient: string; reason: WrittenRecordRow['reason']; requested_by: string | null; queued_at: Date; mash_enquiry_id?: string | null }) {
     await db.insertInto('written_records').values(row).execute();
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Executor, Tx } from '../../platform/db/database.js';
-import type { ConversationRow } from '../../platform/db/schema.js';
+import type { ConversationRow, MashEnquiryRow, WrittenRecordRow } from '../../platform/db/schema.js';
 import type { AppContext } from '../../platform/context.js';
 import { QUEUES } from '../../platform/jobs.js';
 import { PermanentDeliveryError } from '../../platform/mail/mailer.js';
@@ -11,17 +11,22 @@ import { isPlausibleEmail } from '../../domain/phone.js';
 import { surveyToken, surveyTokenHash } from '../survey/survey-token.js';
 import { WrittenRecordsRepository } from './written-records.repository.js';
 import { buildWrittenRecordModel, writtenRecordPdfFilename, writtenRecordSubject, type WrittenRecordModel } from './written-record.js';
-import { renderHtml } from './render-html.js';
-import { renderText } from './render-text.js';
-import { renderPdf } from './render-pdf.js';
+import { renderHtml, renderHtmlDocument } from './render-html.js';
+import { renderText, renderTextDocument } from './render-text.js';
+import { renderPdf, renderPdfDocument } from './render-pdf.js';
+import { buildMashDecisionLetterModel, mashDecisionLetterDocument, mashDecisionLetterPdfFilename, mashDecisionLetterSubject } from './mash-decision-letter.js';
 
-export interface RenderedRecord {
-  model: WrittenRecordModel;
+/** What goes in the email: a conversation's record, or the letter of a MASH decision. */
+export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
   pdf: Buffer;
   pdfFilename: string;
+}
+
+export interface RenderedRecord extends RenderedEmail {
+  model: WrittenRecordModel;
 }
 
 /**
@@ -74,6 +79,36 @@ export class WrittenRecordsService {
     return id;
   }
 
+  /**
+   * Queues the letter of a MASH decision to the caller of the conversation the enquiry came from,
+   * inside the decision's transaction (outside the row scope: it enqueues a job). The record names
+   * the conversation's current version, whose caller email it goes to. Returns null when there is
+   * no one to tell: the enquiry did not come from a conversation, or the caller left no email.
+   */
+  async queueMashDecision(tx: Tx, enquiry: MashEnquiryRow, requestedBy: string | null): Promise<string | null> {
+    if (!enquiry.conversation_id || enquiry.status !== 'closed') return null;
+    const c = await tx.selectFrom('conversations').select(['id', 'authority_id', 'current_version', 'status']).where('id', '=', enquiry.conversation_id).where('authority_id', '=', enquiry.authority_id).executeTakeFirst();
+    if (!c || c.status !== 'completed') return null;
+    const v = await tx.selectFrom('conversation_versions').select('caller_email').where('conversation_id', '=', c.id).where('version', '=', c.current_version).executeTakeFirst();
+    const recipient = v?.caller_email?.trim();
+    if (!recipient) return null;
+    const id = randomUUID();
+    await this.repo.insert(tx, {
+      id,
+      authority_id: c.authority_id,
+      conversation_id: c.id,
+      version: c.current_version,
+      amended: false,
+      recipient,
+      reason: 'mash-decision',
+      mash_enquiry_id: enquiry.id,
+      requested_by: requestedBy,
+      queued_at: this.ctx.clock.now(),
+    });
+    await this.ctx.jobs.enqueue(tx, QUEUES.sendWrittenRecord, { writtenRecordId: id });
+    return id;
+  }
+
   /** Sends the current version again, to the caller's address or to an extra one. */
   async resend(principal: Principal, conversationId: string, extraAddress: string | null, audit: AuditContext): Promise<void> {
     if (extraAddress !== null && !isPlausibleEmail(extraAddress)) {
@@ -112,7 +147,10 @@ export class WrittenRecordsService {
     if (!record) return;
     const profile = this.ctx.profiles.get(record.authority_id);
     try {
-      const rendered = await this.render(this.db, record.conversation_id, record.version, await this.surveyRootId(record));
+      const rendered: RenderedEmail =
+        record.reason === 'mash-decision'
+          ? await this.renderMashDecision(this.db, record)
+          : await this.render(this.db, record.conversation_id, record.version, await this.surveyRootId(record));
       const result = await this.ctx.mailer.send({
         to: record.recipient,
         subject: rendered.subject,
@@ -153,13 +191,19 @@ export class WrittenRecordsService {
       const failed = await this.repo.markFailed(tx, where, code, this.ctx.clock.now());
       if (!failed) return null;
       const c = await tx.selectFrom('conversations').select(['worker_id', 'reference']).where('id', '=', failed.conversation_id).executeTakeFirstOrThrow();
+      const mash = failed.mash_enquiry_id
+        ? await tx.selectFrom('mash_enquiries').select(['reference', 'decided_by']).where('id', '=', failed.mash_enquiry_id).executeTakeFirst()
+        : undefined;
       await this.repo.insertTask(tx, {
         id: randomUUID(),
         authority_id: failed.authority_id,
-        assigned_to: c.worker_id,
+        // The letter of a MASH decision is the deciding manager's to follow up; a record, the worker's.
+        assigned_to: mash?.decided_by ?? c.worker_id,
         conversation_id: failed.conversation_id,
         written_record_id: failed.id,
-        detail: `The written record for ${c.reference} could not be delivered. Phone the caller, or correct their email address and send it again.`,
+        detail: mash
+          ? `The MASH decision letter for ${mash.reference} (conversation ${c.reference}) could not be delivered. Phone the caller with the decision.`
+          : `The written record for ${c.reference} could not be delivered. Phone the caller, or correct their email address and send it again.`,
         created_at: this.ctx.clock.now(),
       });
       return failed;
@@ -195,6 +239,25 @@ export class WrittenRecordsService {
     });
     const [html, text, pdf] = [renderHtml(model), renderText(model), await renderPdf(model)];
     return { model, subject: writtenRecordSubject(model), html, text, pdf, pdfFilename: writtenRecordPdfFilename(model) };
+  }
+
+  /** The letter of a MASH decision (see mash-decision-letter.ts): what was decided and why, naming no child. */
+  async renderMashDecision(db: Executor, record: Pick<WrittenRecordRow, 'conversation_id' | 'mash_enquiry_id'>): Promise<RenderedEmail> {
+    const e = await db.selectFrom('mash_enquiries').selectAll().where('id', '=', record.mash_enquiry_id!).executeTakeFirstOrThrow();
+    const c = await db.selectFrom('conversations').select(['reference', 'started_at', 'service']).where('id', '=', record.conversation_id).executeTakeFirstOrThrow();
+    const children = await db.selectFrom('mash_enquiry_children').select((eb) => eb.fn.countAll<string>().as('n')).where('enquiry_id', '=', e.id).executeTakeFirstOrThrow();
+    const model = buildMashDecisionLetterModel({
+      profile: this.ctx.profiles.get(e.authority_id),
+      enquiry: { reference: e.reference, decisionCode: e.decision_code ?? '', rationale: e.decision_rationale ?? '', decidedAt: e.decided_at ?? this.ctx.clock.now(), childCount: Number(children.n) },
+      conversation: { reference: c.reference, startedAt: c.started_at, service: c.service },
+      sentAt: this.ctx.clock.now(),
+    });
+    const d = mashDecisionLetterDocument(model);
+    const subject = mashDecisionLetterSubject(model);
+    const pdf = await renderPdfDocument(d, {
+      title: subject, author: model.serviceName, subject: `${d.title}: reference ${model.enquiryReference}`, sentAtIso: model.sentAtIso, pageReference: model.enquiryReference,
+    });
+    return { subject, html: renderHtmlDocument(d, subject), text: renderTextDocument(d), pdf, pdfFilename: mashDecisionLetterPdfFilename(model) };
   }
 
   private children(db: Executor, conversationId: string, version: number) {

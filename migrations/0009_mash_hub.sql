@@ -120,15 +120,17 @@ language sql stable as $$
   select nullif(current_setting('front_door.agency', true), '')
 $$;
 
+-- Each policy reads the scope through a sub-select, so PostgreSQL works it out once per query (an
+-- init plan) rather than once per row, and the partner-only conditions are skipped for staff.
 alter table mash_check_requests enable row level security;
 create policy mash_check_requests_scope on mash_check_requests to front_door_scoped
-  using (authority_id = any (front_door_scope_authorities())
-         and (front_door_scope_agency() is null or agency_code = front_door_scope_agency()));
+  using (authority_id = any ((select front_door_scope_authorities())::text[])
+         and ((select front_door_scope_agency()) is null or agency_code = (select front_door_scope_agency())));
 
 alter table mash_enquiries enable row level security;
 create policy mash_enquiries_scope on mash_enquiries to front_door_scoped
-  using (authority_id = any (front_door_scope_authorities())
-         and (front_door_scope_agency() is null
+  using (authority_id = any ((select front_door_scope_authorities())::text[])
+         and ((select front_door_scope_agency()) is null
               or exists (select 1 from mash_check_requests r where r.enquiry_id = mash_enquiries.id)));
 
 alter table mash_enquiry_children enable row level security;
@@ -137,7 +139,7 @@ create policy mash_enquiry_children_scope on mash_enquiry_children to front_door
 
 alter table mash_rating_changes enable row level security;
 create policy mash_rating_changes_scope on mash_rating_changes to front_door_scoped
-  using (front_door_scope_agency() is null
+  using ((select front_door_scope_agency()) is null
          and exists (select 1 from mash_enquiries e where e.id = mash_rating_changes.enquiry_id));
 
 alter table mash_check_responses enable row level security;
@@ -146,4 +148,4 @@ create policy mash_check_responses_scope on mash_check_responses to front_door_s
 
 alter table persons enable row level security;
 create policy persons_scope on persons to front_door_scoped
-  using (authority_id = any (front_door_scope_authorities()));
+  using (authority_id = any ((select front_door_scope_authorities())::text[]));

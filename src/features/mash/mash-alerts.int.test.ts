@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import {
-  createTestContext, createTestApp, createUser, createServiceAccount, completeConversationByApi, cleanUp, type TestContext,
+  createTestContext, createTestApp, createUser, createServiceAccount, completeConversationByApi, cleanUp, signedInAgent, type TestContext,
 } from '../../../test/support/harness.js';
 import { TestSmtpServer, waitFor } from '../../../test/support/smtp.js';
 import { FakeNotify, createNotifyTestContext, type NotifyTestContext } from '../../../test/support/fake-notify.js';
@@ -169,6 +169,22 @@ describe('overdue MASH check alerts', () => {
     // A retried job finds it sent and leaves it.
     await new NotificationSender(ctx).deliver(sent[0]!.id, { retryCount: 1, retryLimit: 3 });
     assert.equal((await ctx.db.selectFrom('mailbox_messages').select('id').where('notification_id', 'is not', null).execute()).length, sent.length);
+  });
+
+  test('the local mailbox page shows a notification, with no attachment and no audit of a child’s record', async () => {
+    const u = await createUser(ctx, { role: 'cads-worker' });
+    const agent = await signedInAgent(app, u.email);
+    const m = await ctx.db.selectFrom('mailbox_messages').select(['id', 'subject']).where('notification_id', 'is not', null).limit(1).executeTakeFirstOrThrow();
+    const list = await agent.get('/mailbox');
+    assert.equal(list.status, 200);
+    assert.ok(list.body.includes(`/mailbox/${m.id}`));
+    const page = await agent.get(`/mailbox/${m.id}`);
+    assert.equal(page.status, 200);
+    assert.ok(!page.body.includes('Attachment'));
+    assert.ok(page.body.includes('as the recipient sees it'));
+    assert.equal((await agent.get(`/mailbox/${m.id}/html`)).status, 200);
+    assert.equal((await agent.get(`/mailbox/${m.id}/pdf`)).status, 404);
+    assert.equal((await ctx.db.selectFrom('audit_events').select('id').where('action', '=', 'written-record.previewed').execute()).length, 0);
   });
 
   test('the scan is scheduled every five minutes', async () => {

@@ -16,6 +16,7 @@ import type { Principal, Role } from '../../platform/auth/roles.js';
 import { HttpError } from '../../platform/http/errors.js';
 import { hashToken } from '../../platform/http/app.js';
 import { MashService } from './mash.service.js';
+import { PeopleService } from '../people/people.service.js';
 
 let ctx: TestContext;
 let app: FastifyInstance;
@@ -160,6 +161,10 @@ describe('the service layer', () => {
     await rejects(service.requestsForAgency(noAgency), 403);
     await rejects(service.requestForAgency(noAgency, stoke.requests.police!), 403);
     await rejects(service.respond(noAgency, stoke.requests.police!, serviceAnswer), 403);
+    // And through the API: a partner system with no agency is refused.
+    const system = await account('partner-practitioner', 'stoke-on-trent', null);
+    assert.equal(await apiStatus(system, 'GET', '/api/v1/mash/requests'), 403);
+    assert.equal(await apiStatus(system, 'GET', `/api/v1/mash/requests/${stoke.requests.police}`), 403);
   });
 
   test('a Norfolk police partner cannot see or answer a Stoke-on-Trent request', async () => {
@@ -175,7 +180,7 @@ describe('the service layer', () => {
     assert.deepEqual(both.map((r) => r.id).sort(), [staffs.requests.police, stoke.requests.police].sort());
     const r = await service.requestForAgency(staffsPoliceGrantedStoke.principal, stoke.requests.police!);
     assert.equal(r.authorityId, 'stoke-on-trent');
-    assert.ok(r.people.some((p) => p.familyName === stoke.familyName));
+    assert.ok(r.people.some((p) => p.familyName === stoke.familyName), 'the Stoke-on-Trent child is among the people to search');
     // Never the health request, and never Norfolk's.
     await rejects(service.requestForAgency(staffsPoliceGrantedStoke.principal, stoke.requests.health!), 404);
     await rejects(service.requestForAgency(staffsPoliceGrantedStoke.principal, norfolk.requests.police!), 404);
@@ -196,8 +201,8 @@ describe('the service layer', () => {
       const d = await service.dashboard(staff.principal, { status: 'all' });
       const ids = d.enquiries.map((e) => e.id);
       assert.ok(ids.includes(stoke.enquiryId), 'their own enquiry is on the dashboard');
-      assert.ok(!ids.includes(staffs.enquiryId) && !ids.includes(norfolk.enquiryId));
-      assert.ok(!d.enquiries.some((e) => e.children.some((c) => c.id === staffs.childId)));
+      assert.ok(!ids.includes(staffs.enquiryId) && !ids.includes(norfolk.enquiryId), 'no Staffordshire or Norfolk enquiry on a Stoke-on-Trent dashboard');
+      assert.ok(!d.enquiries.some((e) => e.children.some((c) => c.id === staffs.childId)), 'no Staffordshire child on a Stoke-on-Trent dashboard');
     }
     assert.deepEqual(await service.servedAuthorities(ctx.db, stokeWorkerGranted.principal), ['stoke-on-trent']);
     await rejects(service.rate(stokeManager.principal, staffs.enquiryId, 'red', 'x', 1), 404);
@@ -205,6 +210,24 @@ describe('the service layer', () => {
     await rejects(service.create(stokeCoordinator.principal, { childIds: [staffs.childId], reason: 'r', questions: 'q' }), 404);
     // Staffordshire's own staff do see it.
     assert.equal((await service.view(staffsWorker.principal, staffs.enquiryId)).enquiry.id, staffs.enquiryId);
+  });
+
+  test('Stoke-on-Trent staff cannot find or open a Staffordshire child through the people service', async () => {
+    const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
+    const criteria = (p: Principal) => {
+      const parsed = people.parseSearch({ name: `Kayleigh ${staffs.familyName}`, dobDay: '6', dobMonth: '5', dobYear: '2015', age: '', postcode: '', nhsNumber: '' });
+      assert.ok(parsed.ok, `the search parses for ${p.role}`);
+      return parsed.criteria;
+    };
+    for (const staff of [stokeWorker, stokeCoordinator, stokeManager, stokeWorkerGranted]) {
+      const audit = { principal: staff.principal, ip: null, requestId: null };
+      await rejects(people.view(staff.principal, staffs.childId, audit), 404);
+      await rejects(people.record(staff.principal, staffs.childId, audit), 404);
+      const results = await people.search(staff.principal, criteria(staff.principal), audit);
+      assert.ok(!results.some((r) => r.person.id === staffs.childId), `${staff.principal.role}: no Staffordshire child in the results`);
+    }
+    const own = await people.search(staffsWorker.principal, criteria(staffsWorker.principal), { principal: staffsWorker.principal, ip: null, requestId: null });
+    assert.ok(own.some((r) => r.person.id === staffs.childId), 'Staffordshire staff find their own child');
   });
 });
 
@@ -237,7 +260,7 @@ describe('the API', () => {
     assert.equal(r.status, 'open');
     assert.equal(r.state, 'on-time');
     assert.match(r.countdown, /left$/);
-    assert.ok(Date.parse(r.dueAt) > Date.parse('2026-11-23T10:00:00Z'));
+    assert.ok(Date.parse(r.dueAt) > Date.parse('2026-11-23T10:00:00Z'), 'due after the enquiry was opened');
     const child = r.people.find((p: { personId: string }) => p.personId === stoke.childId);
     assert.equal(child.familyName, stoke.familyName);
     assert.equal(child.dateOfBirth, '2015-05-06');
@@ -316,7 +339,7 @@ describe('the API', () => {
       assert.match(String(res.headers['content-type']), /application\/problem\+json/);
       const p = res.json();
       assert.equal(p.status, 422);
-      assert.ok(Array.isArray(p.errors) && p.errors.length > 0);
+      assert.ok(Array.isArray(p.errors) && p.errors.length > 0, 'the problem lists field errors');
       for (const f of fields) assert.ok(p.errors.some((e: { field: string }) => e.field === f), `${f} in ${JSON.stringify(p.errors)}`);
     }
     // Not JSON at all.
@@ -369,11 +392,10 @@ describe('the API', () => {
     assert.equal(await apiStatus(stokeWorkerSystem, 'GET', `/api/v1/people/${staffs.childId}/chronology`), 404);
     const found = await api(stokeWorkerSystem, 'POST', '/api/v1/people/search', { name: `Kayleigh ${staffs.familyName}`, dateOfBirth: '2015-05-06' });
     assert.equal(found.statusCode, 200);
-    assert.ok(!found.json().results.some((r: { person: { id: string } }) => r.person.id === staffs.childId));
-    assert.ok(!found.body.includes(staffs.familyName));
+    assert.ok(!found.json().results.some((r: { person: { id: string } }) => r.person.id === staffs.childId), 'the Staffordshire child is not found by a Stoke-on-Trent system');
     // Its own child is found the same way (the search works).
     const own = await api(stokeWorkerSystem, 'POST', '/api/v1/people/search', { name: `Kayleigh ${stoke.familyName}`, dateOfBirth: '2015-05-06' });
-    assert.ok(own.json().results.some((r: { person: { id: string } }) => r.person.id === stoke.childId));
+    assert.ok(own.json().results.some((r: { person: { id: string } }) => r.person.id === stoke.childId), 'its own child is found');
   });
 });
 
@@ -386,7 +408,7 @@ describe('the pages', () => {
   test('a police practitioner opens their own request, but health’s, a guessed id or a malformed one is not found', async () => {
     const own = await police.get(`/mash/requests/${stoke.requests.police}`);
     assert.equal(own.status, 200);
-    assert.ok(own.body.includes(stoke.reference));
+    assert.ok(own.body.includes(stoke.reference), 'the request page shows its reference');
     assert.equal((await police.get(`/mash/requests/${stoke.requests.health}`)).status, 404);
     assert.equal((await police.get(`/mash/requests/${randomUUID()}`)).status, 404);
     assert.equal((await police.get('/mash/requests/not-a-uuid')).status, 404);
@@ -395,8 +417,8 @@ describe('the pages', () => {
     assert.equal((await ctx.db.selectFrom('mash_check_responses').select('id').where('request_id', '=', stoke.requests.health!).execute()).length, 0);
     const list = await police.get('/mash/requests');
     assert.equal(list.status, 200);
-    assert.ok(list.body.includes(stoke.reference));
-    assert.ok(!list.body.includes(stoke.requests.health!));
+    assert.ok(list.body.includes(stoke.reference), 'the list shows the police request');
+    assert.ok(!list.body.includes(stoke.requests.health!), "the list does not link health's request");
   });
 
   test('a police practitioner cannot open the child’s record, the enquiry, the collation or the dashboard', async () => {
@@ -413,8 +435,8 @@ describe('the pages', () => {
     assert.equal((await agent.get(`/mash/requests/${stoke.requests.police}`)).status, 404);
     const list = await agent.get('/mash/requests');
     assert.equal(list.status, 200);
-    assert.ok(!list.body.includes(stoke.reference));
-    assert.ok(list.body.includes(norfolk.reference));
+    assert.ok(!list.body.includes(stoke.reference), 'no Stoke-on-Trent request for Norfolk police');
+    assert.ok(list.body.includes(norfolk.reference), "Norfolk police see Norfolk's request");
   });
 
   test('a Staffordshire police practitioner granted Stoke-on-Trent sees its police request; granted Norfolk, nothing of Norfolk', async () => {
@@ -422,12 +444,12 @@ describe('the pages', () => {
     assert.equal((await granted.get(`/mash/requests/${stoke.requests.police}`)).status, 200);
     assert.equal((await granted.get(`/mash/requests/${stoke.requests.health}`)).status, 404);
     const list = await granted.get('/mash/requests');
-    assert.ok(list.body.includes(stoke.reference) && list.body.includes(staffs.reference));
+    assert.ok(list.body.includes(stoke.reference) && list.body.includes(staffs.reference), "both authorities' requests are listed");
     const other = await signedInAgent(app, staffsPoliceGrantedNorfolk.email!);
     assert.equal((await other.get(`/mash/requests/${norfolk.requests.police}`)).status, 404);
     const otherList = await other.get('/mash/requests');
-    assert.ok(!otherList.body.includes(norfolk.reference));
-    assert.ok(otherList.body.includes(staffs.reference));
+    assert.ok(!otherList.body.includes(norfolk.reference), 'no Norfolk request for a grant outside the hub');
+    assert.ok(otherList.body.includes(staffs.reference), "Staffordshire's own request is listed");
   });
 
   test('Stoke-on-Trent staff cannot see a Staffordshire child: record, search, enquiry, collation or dashboard', async () => {
@@ -440,20 +462,20 @@ describe('the pages', () => {
       assert.equal((await agent.get('/mash/enquiries/not-a-uuid')).status, 404);
       const search = await agent.post('/people/search', { name: `Kayleigh ${staffs.familyName}`, 'dob-day': '6', 'dob-month': '5', 'dob-year': '2015', age: '', postcode: '', 'nhs-number': '' });
       assert.equal(search.status, 200);
-      assert.ok(!search.body.includes(staffs.childId));
+      assert.ok(!search.body.includes(staffs.childId), 'the Staffordshire child is not in the search results');
       const dashboard = await agent.get('/mash?status=all');
       assert.equal(dashboard.status, 200);
-      assert.ok(dashboard.body.includes(stoke.reference));
-      assert.ok(!dashboard.body.includes(staffs.reference) && !dashboard.body.includes(staffs.enquiryId));
+      assert.ok(dashboard.body.includes(stoke.reference), "the dashboard shows Stoke-on-Trent's own enquiry");
+      assert.ok(!dashboard.body.includes(staffs.reference) && !dashboard.body.includes(staffs.enquiryId), 'no Staffordshire enquiry on the dashboard');
       const byReference = await agent.get(`/mash?status=all&reference=${encodeURIComponent(staffs.reference)}`);
-      assert.ok(!byReference.body.includes(staffs.enquiryId));
+      assert.ok(!byReference.body.includes(staffs.enquiryId), 'no Staffordshire enquiry when searching its reference');
       // Their own are there.
       assert.equal((await agent.get(`/mash/enquiries/${stoke.enquiryId}`)).status, 200);
     }
     // Staffordshire's own staff find the child, so the search above was a fair one.
     const staffsAgent = await signedInAgent(app, staffsWorker.email!);
     const found = await staffsAgent.post('/people/search', { name: `Kayleigh ${staffs.familyName}`, 'dob-day': '6', 'dob-month': '5', 'dob-year': '2015', age: '', postcode: '', 'nhs-number': '' });
-    assert.ok(found.body.includes(staffs.childId));
+    assert.ok(found.body.includes(staffs.childId), 'Staffordshire staff find the child');
     assert.equal((await staffsAgent.get(`/people/${staffs.childId}`)).status, 200);
   });
 });

@@ -131,7 +131,7 @@ describe('MASH row-level security', () => {
     const seen = await visible(ctx.db);
     const everyone = ['norfolk', 'stoke-on-trent', 'staffordshire'];
     for (const k of ['enquiries', 'requests', 'responses', 'children', 'ratings'] as Kind[]) assert.deepEqual(seen[k], all(everyone, k), k);
-    for (const id of all(everyone, 'persons')) assert.ok(seen.persons.includes(id));
+    for (const id of all(everyone, 'persons')) assert.ok(seen.persons.includes(id), `person ${id} visible`);
     // And in a plain transaction too.
     await ctx.db.transaction().execute(async (tx) => {
       assert.deepEqual((await visible(tx)).enquiries, all(everyone, 'enquiries'));
@@ -178,7 +178,7 @@ describe('MASH row-level security', () => {
     const staffsPolice = bucket('staffordshire').requests;
     assert.deepEqual(seen.requests, [...policeRequests, ...staffsPolice].sort());
     assert.deepEqual(seen.enquiries, [stoke.policeAndHealth, ...bucket('staffordshire').enquiries].sort());
-    for (const id of bucket('norfolk').persons) assert.ok(!seen.persons.includes(id));
+    for (const id of bucket('norfolk').persons) assert.ok(!seen.persons.includes(id), `Norfolk person ${id} hidden`);
   });
 
   test('an empty scope sees nothing at all', async () => {

@@ -239,12 +239,12 @@ export function mashRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const renderCollation = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) => {
     const p = request.principal!;
+    // One call, one audit entry: the collation carries the children and the deadline itself.
     const c = await mash.collation(p, id, auditContext(request));
-    const v = await mash.view(p, id, auditContext(request));
     const e = c.enquiry;
     const agencies = c.agencies.map((a) => ({ ...a, responses: withCorrectedTimes(a.responses) }));
     return reply.view(`${VIEWS}/collation.njk`, {
-      title: `Collate ${e.reference}`, ...c, agencies, children: v.children, deadline: v.deadline, mash: profileOf(p), statusLabels: STATUS_LABELS,
+      title: `Collate ${e.reference}`, ...c, agencies, mash: profileOf(p), statusLabels: STATUS_LABELS,
       lawfulBases, maxLength: TEXT_MAX, canDecide: MASH_ROLES.decide.includes(p.role),
       values: { risks: e.analysis_risks ?? '', strengths: e.analysis_strengths ?? '', unknowns: e.analysis_unknowns ?? '' },
       decisionValues: {},

@@ -500,7 +500,13 @@ export class MashService {
         };
       });
       await recordAudit(tx, audit, { action: 'mash.collation-viewed', enquiryId, personIds: childIds });
-      return { enquiry, childIds, agencies };
+      return {
+        enquiry,
+        childIds,
+        children: await this.repo.people(tx, principal.authorityId, childIds),
+        deadline: enquiry.due_at ? this.deadlineOf(principal.authorityId, enquiry.rag, enquiry.due_at, enquiry.decided_at, now) : null,
+        agencies,
+      };
     });
   }
 

@@ -110,12 +110,17 @@ export function writtenRecordsRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.view('written-records/views/mailbox.njk', { title: 'Mailbox', messages, provider: ctx.mailer.name });
   });
 
-  /** A mailbox message names the children, so reading it is audited like any view of their record. */
+  /**
+   * A written record in the mailbox names the children, so reading it is audited like any view of
+   * their record. A notification to staff (an overdue MASH check) names no child and is not.
+   */
   const message = async (request: FastifyRequest, id: string) => {
     const m = await ctx.db.selectFrom('mailbox_messages').selectAll().where('id', '=', id).where('authority_id', '=', request.principal!.authorityId).executeTakeFirst();
     if (!m) throw notFound('message');
-    const r = await ctx.db.selectFrom('written_records').select(['conversation_id', 'version']).where('id', '=', m.written_record_id).executeTakeFirstOrThrow();
-    await previewed(request, r.conversation_id, r.version);
+    if (m.written_record_id) {
+      const r = await ctx.db.selectFrom('written_records').select(['conversation_id', 'version']).where('id', '=', m.written_record_id).executeTakeFirstOrThrow();
+      await previewed(request, r.conversation_id, r.version);
+    }
     return m;
   };
   app.get('/mailbox/:id', { config: write }, async (request, reply) => {
@@ -125,6 +130,7 @@ export function writtenRecordsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/mailbox/:id/html', { config: write }, async (request, reply) => sendEmailHtml(reply, (await message(request, uuidParam(request))).html));
   app.get('/mailbox/:id/pdf', { config: write }, async (request, reply) => {
     const m = await message(request, uuidParam(request));
+    if (!m.pdf) throw notFound('attachment');
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${m.pdf_filename}"`).send(m.pdf);
   });
 

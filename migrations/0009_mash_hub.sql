@@ -146,6 +146,29 @@ alter table mash_check_responses enable row level security;
 create policy mash_check_responses_scope on mash_check_responses to front_door_scoped
   using (exists (select 1 from mash_check_requests r where r.id = mash_check_responses.request_id));
 
+-- The people a partner agency may see: the children of enquiries its agency has been asked about,
+-- and the members of their households. A policy on persons cannot read persons itself (that would
+-- recurse), so this runs as the function's owner, to whom the policies do not apply; it reads the
+-- scope from the caller's settings, so it answers only for the caller's agency and authorities.
+do $$
+begin
+  execute format($f$
+    create function front_door_partner_person_ids() returns setof uuid
+    language sql stable security definer set search_path = %I, pg_catalog as $body$
+      select p.id
+      from mash_check_requests r
+      join mash_enquiry_children ec on ec.enquiry_id = r.enquiry_id
+      join persons c on c.id = ec.person_id
+      join persons p on p.id = c.id or (c.household_id is not null and p.household_id = c.household_id and p.authority_id = c.authority_id)
+      where r.agency_code = front_door_scope_agency()
+        and r.authority_id = any (front_door_scope_authorities())
+        and r.status <> 'withdrawn'
+    $body$ $f$, current_schema());
+end $$;
+revoke all on function front_door_partner_person_ids() from public;
+grant execute on function front_door_partner_person_ids() to front_door_scoped;
+
 alter table persons enable row level security;
 create policy persons_scope on persons to front_door_scoped
-  using (authority_id = any ((select front_door_scope_authorities())::text[]));
+  using (authority_id = any ((select front_door_scope_authorities())::text[])
+         and ((select front_door_scope_agency()) is null or id in (select front_door_partner_person_ids())));

@@ -164,8 +164,10 @@ describe('MASH row-level security', () => {
     assert.deepEqual(seen.enquiries, [stoke.policeAndHealth]);
     assert.deepEqual(seen.children, all(['stoke-on-trent'], 'children').filter((c) => c.startsWith(`${stoke.policeAndHealth}/`)));
     assert.deepEqual(seen.ratings, []);
-    // People are limited by authority only (the services limit a partner to the households they search).
-    assert.deepEqual(seen.persons, all(['stoke-on-trent'], 'persons'));
+    // People: only the children of the enquiries the police were asked about (and their households).
+    const asked = all(['stoke-on-trent'], 'children').filter((c) => c.startsWith(`${stoke.policeAndHealth}/`)).map((c) => c.split('/')[1]!);
+    assert.ok(asked.length > 0, 'the police enquiry has children');
+    assert.deepEqual(seen.persons, [...new Set(asked)].sort());
   });
 
   test('scoped to an agency that was asked nothing: no requests, responses, enquiries or rating changes', async () => {
@@ -248,5 +250,33 @@ describe('MASH row-level security', () => {
       }),
       isRlsRefusal,
     );
+  });
+  test('a partner sees the household of a child it was asked about, and no other household', async () => {
+    // Rows made for this test only, and removed again, so the other tests' expectations stand.
+    const household = randomUUID();
+    const otherHousehold = randomUUID();
+    await ctx.db.insertInto('households').values([{ id: household, authority_id: 'stoke-on-trent' }, { id: otherHousehold, authority_id: 'stoke-on-trent' }]).execute();
+    const child = (await ctx.db.selectFrom('mash_enquiry_children').select('person_id').where('enquiry_id', '=', stoke.policeAndHealth).executeTakeFirstOrThrow()).person_id;
+    const mother = randomUUID();
+    const neighbour = randomUUID();
+    await ctx.db.updateTable('persons').set({ household_id: household }).where('id', '=', child).execute();
+    await ctx.db.insertInto('persons').values([
+      { id: mother, authority_id: 'stoke-on-trent', household_id: household, given_name: 'Test', family_name: 'Mother' },
+      { id: neighbour, authority_id: 'stoke-on-trent', household_id: otherHousehold, given_name: 'Test', family_name: 'Neighbour' },
+    ]).execute();
+    try {
+      const police = await seenUnder({ authorities: ['stoke-on-trent'], agency: 'police' });
+      assert.ok(police.persons.includes(child), 'the child asked about is visible to the police');
+      assert.ok(police.persons.includes(mother), 'so is a member of the child’s household');
+      assert.ok(!police.persons.includes(neighbour), 'a person in another household is not');
+      const probation = await seenUnder({ authorities: ['stoke-on-trent'], agency: 'probation' });
+      assert.deepEqual(probation.persons, [], 'an agency asked about nobody sees nobody');
+      const staff = await seenUnder({ authorities: ['stoke-on-trent'], agency: null });
+      assert.ok(staff.persons.includes(neighbour), 'the council’s own staff see all of its people');
+    } finally {
+      await ctx.db.deleteFrom('persons').where('id', 'in', [mother, neighbour]).execute();
+      await ctx.db.updateTable('persons').set({ household_id: null }).where('id', '=', child).execute();
+      await ctx.db.deleteFrom('households').where('id', 'in', [household, otherHousehold]).execute();
+    }
   });
 });

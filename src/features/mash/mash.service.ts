@@ -127,7 +127,10 @@ export class MashService {
    */
   private async scope(tx: Tx, principal: Principal): Promise<string[]> {
     const authorities = await this.servedAuthorities(tx, principal);
-    await enterRowScope(tx, { authorities, agency: principal.role === 'partner-practitioner' ? principal.agencyCode ?? '\u0000' : null });
+    const partner = principal.role === 'partner-practitioner';
+    // A partner without an agency has nothing to answer for: refuse rather than scope to nothing.
+    if (partner && !principal.agencyCode) throw forbidden();
+    await enterRowScope(tx, { authorities, agency: partner ? principal.agencyCode : null });
     return authorities;
   }
 

@@ -97,7 +97,7 @@ async function main() {
   ];
   if (config.loadDemoData) {
     lines.push('', `Demo sign-ins (password for all: ${DEMO_PASSWORD})`);
-    for (const u of demoUsers(profileList)) lines.push(`  ${u.email.padEnd(36)} ${u.role.padEnd(22)} ${u.authorityId}`);
+    for (const u of demoUsers(profileList)) lines.push(`  ${u.email.padEnd(40)} ${u.role.padEnd(22)} ${u.authorityId}`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 

@@ -60,8 +60,9 @@ export async function seedDemoMash(ctx: AppContext, now: Date): Promise<number> 
       if (!rated.ok) continue;
       const asked = partners.map((p) => p.agencyCode!);
       await service(at(30)).sendRequests(coordinator, enquiry.id, asked);
-      // Older enquiries have more answers: the second has one, the rest have all.
-      const answering = i === 1 ? partners.slice(0, 1) : partners;
+      // Older enquiries have more answers: the second has health's only (so the police and education
+      // demo partners have a request waiting), the rest have all.
+      const answering = i === 1 ? partners.filter((p) => p.agencyCode === 'health') : partners;
       for (const [k, p] of answering.entries()) {
         const request = await ctx.db.selectFrom('mash_check_requests').select('id').where('enquiry_id', '=', enquiry.id).where('agency_code', '=', p.agencyCode!).executeTakeFirst();
         if (!request) continue;

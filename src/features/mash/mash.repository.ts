@@ -255,7 +255,7 @@ export class MashRepository {
     const [byStatus, requests] = await Promise.all([
       db
         .selectFrom('mash_enquiries')
-        .select(['status', 'rag', (eb) => eb.fn.countAll<number>().as('n')])
+        .select(['status', 'rag', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`count(*) filter (where due_at <= ${now})`.as('past_due')])
         .where('authority_id', '=', authorityId)
         .where('status', '<>', 'closed')
         .groupBy(['status', 'rag'])
@@ -274,6 +274,8 @@ export class MashRepository {
     ]);
     return {
       byStatus: byStatus.map((r) => ({ status: r.status, rag: r.rag, count: Number(r.n) })),
+      /** Open enquiries past their decision deadline. */
+      decisionsOverdue: byStatus.reduce((n, r) => n + Number(r.past_due), 0),
       openRequests: Number(requests.open),
       overdueRequests: Number(requests.overdue),
       dueSoonRequests: Number(requests.due_soon),

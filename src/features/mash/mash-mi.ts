@@ -4,9 +4,8 @@ import type { Executor } from '../../platform/db/database.js';
 import type { Principal, Role } from '../../platform/auth/roles.js';
 import { enterRowScope } from '../../platform/db/row-scope.js';
 import { HttpError } from '../../platform/http/errors.js';
-import { str } from '../../platform/http/forms.js';
-import { addDays, daysBetween, formatDateLong, isIsoDate, londonWallTimeToInstant, parseDateParts, todayInLondon } from '../../domain/dates.js';
-import type { FieldError } from '../../domain/person-rules.js';
+import { parsePeriodQuery, type PeriodQuery } from '../../platform/http/period.js';
+import { addDays, formatDateLong, londonWallTimeToInstant, todayInLondon } from '../../domain/dates.js';
 
 /**
  * MASH management information for one authority: enquiries by rating, partner agencies' answers
@@ -17,9 +16,6 @@ import type { FieldError } from '../../domain/person-rules.js';
 export const MI_ROLES: Role[] = ['team-manager', 'mash-coordinator', 'mi-analyst'];
 
 export const DEFAULT_PERIOD_DAYS = 28;
-const MAX_PERIOD_DAYS = 3660;
-const MIN_YEAR = 2000;
-const MAX_YEAR = 2100;
 
 /** London calendar dates, both included. */
 export interface MiPeriod {
@@ -93,53 +89,9 @@ export class MashMiService {
     return { from: addDays(to, -(DEFAULT_PERIOD_DAYS - 1)), to };
   }
 
-  /**
-   * The period from the query: `from` and `to` as 'YYYY-MM-DD', or the page's date inputs
-   * (`from-day`, `from-month`, `from-year`, and the same for `to`). Blank means the default.
-   */
-  parsePeriod(query: Record<string, unknown>): { ok: true; period: MiPeriod; values: Record<string, string> } | { ok: false; errors: FieldError[]; values: Record<string, string> } {
-    const def = this.defaultPeriod();
-    const errors: FieldError[] = [];
-    const values: Record<string, string> = {};
-    const one = (name: 'from' | 'to', label: string, fallback: string): string | null => {
-      const Label = `${label[0]!.toUpperCase()}${label.slice(1)}`;
-      const parts = { day: str(query[`${name}-day`]), month: str(query[`${name}-month`]), year: str(query[`${name}-year`]) };
-      Object.assign(values, { [`${name}-day`]: parts.day, [`${name}-month`]: parts.month, [`${name}-year`]: parts.year });
-      let date: string;
-      if (parts.day || parts.month || parts.year) {
-        const r = parseDateParts(parts, { label });
-        if (!r.ok) {
-          errors.push({ field: `${name}-${r.field === 'all' ? 'day' : r.field}`, message: r.message });
-          return null;
-        }
-        date = r.date;
-      } else {
-        const iso = str(query[name]);
-        if (!iso) return fallback;
-        if (!isIsoDate(iso)) {
-          errors.push({ field: `${name}-day`, message: `${Label} must be a real date` });
-          return null;
-        }
-        date = iso;
-      }
-      if (date < `${MIN_YEAR}-01-01` || date > `${MAX_YEAR}-12-31`) {
-        errors.push({ field: `${name}-year`, message: `${Label} must be between ${MIN_YEAR} and ${MAX_YEAR}` });
-        return null;
-      }
-      return date;
-    };
-    const from = one('from', 'start date', def.from);
-    const to = one('to', 'end date', def.to);
-    if (from && to) {
-      if (to < from) errors.push({ field: 'to-day', message: 'End date must be the same as or after the start date' });
-      else if (daysBetween(from, to) > MAX_PERIOD_DAYS) errors.push({ field: 'from-day', message: 'The period must be 10 years or shorter' });
-    }
-    if (errors.length || !from || !to) return { ok: false, errors, values };
-    for (const [name, date] of [['from', from], ['to', to]] as const) {
-      const [y, m, d] = date.split('-');
-      Object.assign(values, { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y! });
-    }
-    return { ok: true, period: { from, to }, values };
+  /** The period the page asks for (see parsePeriodQuery); blank ends take the default's. */
+  parsePeriod(query: Record<string, unknown>): PeriodQuery {
+    return parsePeriodQuery(query, this.defaultPeriod());
   }
 
   /** The figures for the principal's own authority over `period`. */

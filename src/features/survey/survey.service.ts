@@ -4,17 +4,15 @@ import type { Clock } from '../../platform/context.js';
 import type { AuthorityProfiles } from '../../platform/authorities.js';
 import type { Principal } from '../../platform/auth/roles.js';
 import type { AuthorityProfile } from '../../domain/authority-profile.js';
-import { addDays, formatDateLong, isIsoDate, londonDateOf, londonWallTimeToInstant, MONTH_NAMES, parseDateParts, todayInLondon } from '../../domain/dates.js';
+import { addDays, formatDateLong, londonDateOf, londonWallTimeToInstant, MONTH_NAMES, todayInLondon } from '../../domain/dates.js';
 import { str, type FormBody } from '../../platform/http/forms.js';
+import { parsePeriodQuery, type PeriodQuery } from '../../platform/http/period.js';
 import { isWellFormedSurveyToken, surveyTokenHash } from './survey-token.js';
 import { SurveyRepository, type CountsRow, type InvitationRow, type ResultsScope } from './survey.repository.js';
 
 export const MAX_ANSWER_LENGTH = 2000;
 /** The newest free-text answers shown per question; the page says how many there are in all. */
 export const FREE_TEXT_LIMIT = 200;
-const MAX_PERIOD_MONTHS = 120;
-const MIN_YEAR = 2000;
-const MAX_YEAR = 2100;
 
 export type Question = AuthorityProfile['survey']['questions'][number];
 export interface FieldError {
@@ -120,53 +118,9 @@ export class SurveyService {
     return { from: first, to };
   }
 
-  /**
-   * The period from the query: `from` and `to` as 'YYYY-MM-DD', or the parts of the page's date
-   * inputs (`from-day`, `from-month`, `from-year`, and the same for `to`). Blank means the default.
-   */
-  parsePeriod(query: Record<string, unknown>): { ok: true; period: Period; values: Record<string, string> } | { ok: false; errors: FieldError[]; values: Record<string, string> } {
-    const def = this.defaultPeriod();
-    const errors: FieldError[] = [];
-    const values: Record<string, string> = {};
-    const one = (name: 'from' | 'to', label: string, fallback: string): string | null => {
-      const Label = `${label[0]!.toUpperCase()}${label.slice(1)}`;
-      const parts = { day: str(query[`${name}-day`]), month: str(query[`${name}-month`]), year: str(query[`${name}-year`]) };
-      Object.assign(values, { [`${name}-day`]: parts.day, [`${name}-month`]: parts.month, [`${name}-year`]: parts.year });
-      let date: string;
-      if (parts.day || parts.month || parts.year) {
-        const r = parseDateParts(parts, { label });
-        if (!r.ok) {
-          errors.push({ field: `${name}-${r.field === 'all' ? 'day' : r.field}`, message: r.message });
-          return null;
-        }
-        date = r.date;
-      } else {
-        const iso = str(query[name]);
-        if (!iso) return fallback;
-        if (!isIsoDate(iso)) {
-          errors.push({ field: `${name}-day`, message: `${Label} must be a real date` });
-          return null;
-        }
-        date = iso;
-      }
-      if (date < `${MIN_YEAR}-01-01` || date > `${MAX_YEAR}-12-31`) {
-        errors.push({ field: `${name}-year`, message: `${Label} must be between ${MIN_YEAR} and ${MAX_YEAR}` });
-        return null;
-      }
-      return date;
-    };
-    const from = one('from', 'start date', def.from);
-    const to = one('to', 'end date', def.to);
-    if (from && to) {
-      if (to < from) errors.push({ field: 'to-day', message: 'End date must be the same as or after the start date' });
-      else if (monthsBetween(from, to) > MAX_PERIOD_MONTHS) errors.push({ field: 'from-day', message: 'The period must be 10 years or shorter' });
-    }
-    if (errors.length || !from || !to) return { ok: false, errors, values };
-    for (const [name, date] of [['from', from], ['to', to]] as const) {
-      const [y, m, d] = date.split('-');
-      Object.assign(values, { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y });
-    }
-    return { ok: true, period: { from, to }, values };
+  /** The period the page asks for (see parsePeriodQuery); blank ends take the default's. */
+  parsePeriod(query: Record<string, unknown>): PeriodQuery {
+    return parsePeriodQuery(query, this.defaultPeriod());
   }
 
   /** The results page for the principal's own authority: only aggregates and the free-text answers. */
@@ -265,12 +219,6 @@ function formatAverage(a: number | null): string {
 function scaleRange(q: Question): { min: number; max: number } | null {
   const values = (q.options ?? []).map((o) => Number(o.value)).filter((n) => Number.isFinite(n));
   return values.length ? { min: Math.min(...values), max: Math.max(...values) } : null;
-}
-
-function monthsBetween(from: string, to: string): number {
-  const [fy, fm] = from.split('-').map(Number) as [number, number];
-  const [ty, tm] = to.split('-').map(Number) as [number, number];
-  return (ty - fy) * 12 + (tm - fm) + 1;
 }
 
 /** Every month the period touches, oldest first, as 'YYYY-MM'. */

@@ -14,12 +14,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
 import { createServer } from '../src/server.js';
@@ -28,9 +27,7 @@ import { startWrittenRecordWorker } from '../src/features/written-records/worker
 import { buildAssets, generatedDir } from '../scripts/build-assets.js';
 import { EMAIL_FORMAT_MESSAGE } from '../src/domain/conversation-rules.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'screenshots');
+const skip = chromiumMissing;
 const ASSETS = ['app.css', 'govuk-frontend.min.js', 'init.js'];
 
 let ctx: TestContext;
@@ -99,37 +96,7 @@ function idFrom(url: string, pattern: RegExp): string {
   return m[1];
 }
 
-/**
- * One step of the journey. Steps build on each other, so after a step fails the later ones
- * are skipped rather than failing for the same reason. Accessibility findings fail their own
- * step but do not stop the journey.
- */
-let brokenAt: string | null = null;
-function step(name: string, fn: () => Promise<void>): void {
-  test(name, { skip }, async (t) => {
-    if (brokenAt) {
-      t.skip(`an earlier step failed: ${brokenAt}`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (e) {
-      brokenAt = name;
-      // Leave what the browser showed for whoever reads the failure.
-      for (const [i, c] of contexts.entries()) {
-        for (const pg of c.pages()) {
-          await pg.screenshot({ path: join(SCREENSHOTS, `failure-${i}.png`), fullPage: true }).catch(() => {});
-          await writeFile(join(SCREENSHOTS, `failure-${i}.html`), await pg.content().catch(() => '')).catch(() => {});
-        }
-      }
-      t.diagnostic(`failure screenshots and HTML in ${SCREENSHOTS}`);
-      const { findings } = health.take();
-      if (findings.length) t.diagnostic(`axe violations so far:\n${findings.map((x) => x.text).join('\n')}`);
-      throw e;
-    }
-    health.assertHealthy(t);
-  });
-}
+const step = journeySteps({ health, contexts, prefix: '' });
 
 // ---------------------------------------------------------------------------
 // Set-up
@@ -137,8 +104,6 @@ function step(name: string, fn: () => Promise<void>): void {
 
 before(async () => {
   if (skip) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  for (const f of readdirSync(SCREENSHOTS)) if (f.startsWith('failure-')) rmSync(join(SCREENSHOTS, f));
   // The pages load /static/*.js and app.css from public/generated: build them if an install left them out of date.
   if (!ASSETS.every((f) => existsSync(join(generatedDir, f)))) buildAssets();
   ctx = await createTestContext();
@@ -152,10 +117,7 @@ before(async () => {
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   // Links in emails (the survey) point at this server, as BASE_URL would in a deployment.
   ctx.config.baseUrl = base;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -16,13 +16,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
 import { createServer } from '../src/server.js';
@@ -30,9 +29,7 @@ import { startWrittenRecordWorker } from '../src/features/written-records/worker
 import { MashAlerts, startMashAlertsWorker } from '../src/features/mash/mash-alerts.js';
 import { buildAssets, generatedDir } from '../scripts/build-assets.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'screenshots');
+const skip = chromiumMissing;
 const ASSETS = ['app.css', 'govuk-frontend.min.js', 'init.js'];
 /** Monday 23 November 2026, 09:30 in London (GMT): Norfolk CADS is open. */
 const START = '2026-11-23T09:30:00Z';
@@ -109,31 +106,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | null | undefine
   throw new Error(`gave up waiting for ${what}`);
 }
 
-let brokenAt: string | null = null;
-function step(name: string, fn: () => Promise<void>): void {
-  test(name, { skip }, async (t) => {
-    if (brokenAt) {
-      t.skip(`an earlier step failed: ${brokenAt}`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (e) {
-      brokenAt = name;
-      for (const [i, c] of contexts.entries()) {
-        for (const pg of c.pages()) {
-          await pg.screenshot({ path: join(SCREENSHOTS, `mash-failure-${i}.png`), fullPage: true }).catch(() => {});
-          await writeFile(join(SCREENSHOTS, `mash-failure-${i}.html`), await pg.content().catch(() => '')).catch(() => {});
-        }
-      }
-      t.diagnostic(`failure screenshots and HTML in ${SCREENSHOTS}`);
-      const { findings } = health.take();
-      if (findings.length) t.diagnostic(`axe violations so far:\n${findings.map((x) => x.text).join('\n')}`);
-      throw e;
-    }
-    health.assertHealthy(t);
-  });
-}
+const step = journeySteps({ health, contexts, prefix: 'mash-' });
 
 // ---------------------------------------------------------------------------
 // Set-up
@@ -141,7 +114,6 @@ function step(name: string, fn: () => Promise<void>): void {
 
 before(async () => {
   if (skip) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
   if (!ASSETS.every((f) => existsSync(join(generatedDir, f)))) buildAssets();
   ctx = await createTestContext(START);
   // Emails go out as in production: workers take written records and notifications off the queue.
@@ -156,10 +128,7 @@ before(async () => {
   app = await createServer(ctx);
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   ctx.config.baseUrl = base;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -253,7 +222,7 @@ step('a CADS worker records a conversation whose agreed outcome is MASH checks',
 step('the MASH coordinator rates the enquiry amber and asks the police, health and education for checks', async () => {
   coordinator = await newUserPage();
   await signIn(coordinator, users.coordinator);
-  await go(coordinator, menu(coordinator).getByRole('link', { name: 'MASH' }));
+  await go(coordinator, menu(coordinator).getByRole('link', { name: 'MASH', exact: true }));
   await heading(coordinator, 'MASH enquiries');
   const row = coordinator.locator(`#enquiry-${journey.enquiryId}`);
   await row.getByText('Not rated').waitFor();
@@ -380,7 +349,7 @@ step('past the deadline, education’s request is overdue: the alert job emails 
 });
 
 step('a MASH social worker collates the responses side by side and saves the analysis', async () => {
-  await go(worker, menu(worker).getByRole('link', { name: 'MASH' }));
+  await go(worker, menu(worker).getByRole('link', { name: 'MASH', exact: true }));
   await go(worker, worker.locator(`#enquiry-${journey.enquiryId}`).getByRole('link', { name: journey.reference }));
   await go(worker, worker.getByRole('link', { name: 'Collate the agencies’ responses' }));
   await heading(worker, 'Collate the responses');

@@ -20,8 +20,9 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { chromiumMissing, launchChromium } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { createTestContext, createUser, testDatabaseUrl, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -32,8 +33,7 @@ import { hashToken } from '../src/platform/http/app.js';
 import { buildAssets, generatedDir } from '../scripts/build-assets.js';
 import { ScaledClock, readTwiml, simulateCalls, type SimulationReport } from '../src/features/telephony/simulator.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = chromiumMissing;
 const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'screenshots');
 const ASSETS = ['app.css', 'govuk-frontend.min.js', 'init.js', 'phone.js'];
 /** Monday 23 November 2026, 09:30 in London (GMT): Norfolk's line is open. */
@@ -144,10 +144,7 @@ before(async () => {
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   // Twilio signs the address it posts to: the app checks signatures against its BASE_URL.
   appCtx.config.baseUrl = base;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { claimOutboxRow, markOutboxRetrying, markOutboxSent } from '../../platform/mail/outbox.js';
+import type { Selectable } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
 import type { Executor, Tx } from '../../platform/db/database.js';
 import type { NotificationsTable } from '../../platform/db/schema.js';
@@ -48,31 +49,15 @@ export class NotificationsRepository {
    * nothing comes back when it is sent or failed, or while another sender holds it.
    */
   claim(db: Executor, id: string, staleAfterSeconds: number) {
-    return db
-      .updateTable('notifications')
-      .set({ status: 'sending', attempts: sql`attempts + 1`, claimed_at: sql`now()` })
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterSeconds})`)]),
-        ]),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    return claimOutboxRow(db, 'notifications', id, staleAfterSeconds) as Promise<Selectable<NotificationsTable> | undefined>;
   }
 
-  async markSent(db: Executor, id: string, provider: string, providerMessageId: string, at: Date) {
-    await db
-      .updateTable('notifications')
-      .set({ status: 'sent', provider, provider_message_id: providerMessageId, sent_at: at, last_error: null })
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .execute();
+  markSent(db: Executor, id: string, provider: string, providerMessageId: string, at: Date) {
+    return markOutboxSent(db, 'notifications', id, provider, providerMessageId, at);
   }
 
-  async markRetrying(db: Executor, id: string, error: string) {
-    await db.updateTable('notifications').set({ status: 'queued', last_error: error }).where('id', '=', id).where('status', '=', 'sending').execute();
+  markRetrying(db: Executor, id: string, error: string) {
+    return markOutboxRetrying(db, 'notifications', id, error);
   }
 
   async markFailed(db: Executor, id: string, error: string, at: Date) {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { claimOutboxRow, markOutboxRetrying, markOutboxSent } from '../../platform/mail/outbox.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { WrittenRecordRow } from '../../platform/db/schema.js';
 
@@ -27,31 +27,15 @@ export class WrittenRecordsRepository {
    * Database time, not the app's clock: the claim is about real elapsed time.
    */
   claim(db: Executor, id: string, staleAfterSeconds: number) {
-    return db
-      .updateTable('written_records')
-      .set({ status: 'sending', attempts: sql`attempts + 1`, claimed_at: sql`now()` })
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterSeconds})`)]),
-        ]),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    return claimOutboxRow(db, 'written_records', id, staleAfterSeconds) as Promise<WrittenRecordRow | undefined>;
   }
 
-  async markSent(db: Executor, id: string, provider: string, providerMessageId: string, at: Date) {
-    await db
-      .updateTable('written_records')
-      .set({ status: 'sent', provider, provider_message_id: providerMessageId, sent_at: at, last_error: null })
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .execute();
+  markSent(db: Executor, id: string, provider: string, providerMessageId: string, at: Date) {
+    return markOutboxSent(db, 'written_records', id, provider, providerMessageId, at);
   }
 
-  async markRetrying(db: Executor, id: string, error: string) {
-    await db.updateTable('written_records').set({ status: 'queued', last_error: error }).where('id', '=', id).where('status', '=', 'sending').execute();
+  markRetrying(db: Executor, id: string, error: string) {
+    return markOutboxRetrying(db, 'written_records', id, error);
   }
 
   markFailed(db: Executor, where: { id: string } | { provider: string; providerMessageId: string }, error: string, at: Date) {

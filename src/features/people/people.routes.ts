@@ -4,6 +4,7 @@ import { CAN } from '../../platform/auth/roles.js';
 import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platform/http/forms.js';
 import { toErrorList } from '../../platform/http/errors.js';
 import { PeopleService, type SearchInput } from './people.service.js';
+import { MashChronology } from '../mash/mash-chronology.js';
 import type { PersonForm } from '../../domain/person-rules.js';
 import { ETHNICITY_CODES, SEX_CODES, DISABILITY_CODES, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { uuidParam } from '../../platform/http/params.js';
@@ -63,6 +64,7 @@ const codeLists = { ethnicities: ETHNICITY_CODES, sexes: SEX_CODES, disabilities
 
 export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
+  const mashChronology = new MashChronology(ctx);
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.readChildRecords } };
 
@@ -133,8 +135,10 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
     const id = uuidParam(request);
     const principal = request.principal!;
     const { person, aliases, family, entries, flags, mergedInto, merges } = await people.record(principal, id, auditContext(request));
+    // MASH enquiries about this child, or about records merged into this one.
+    const mashEnquiries = await mashChronology.forPeople(principal, [person.id, ...(merges ?? []).map((m) => m.person_id)]);
     return reply.view('people/views/person.njk', {
-      title: displayTitle(person), person, aliases, family, entries, flags, mergedInto, merges, canUnmerge: CAN.mergePeople.includes(principal.role), ...codeLists,
+      title: displayTitle(person), person, aliases, family, entries, flags, mergedInto, merges, mashEnquiries, canUnmerge: CAN.mergePeople.includes(principal.role), ...codeLists,
     });
   });
 

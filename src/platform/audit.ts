@@ -33,6 +33,7 @@ export type AuditEvent =
   | { action: 'mash.enquiry-created'; enquiryId: string; personIds: string[]; details: { reference: string; conversationId: string | null } }
   | { action: 'mash.enquiry-viewed'; enquiryId: string; personIds: string[] }
   | { action: 'mash.dashboard-viewed'; personIds: string[]; details: { enquiryIds: string[]; page: number } }
+  | { action: 'mash.question-answered'; enquiryId: string; personIds: string[]; details: { requestId: string; questionId: string } }
   | { action: 'mash.partner-authorities-changed'; userId: string; details: { added: string[]; removed: string[] } }
   | { action: 'mash.rated'; enquiryId: string; personIds: string[]; details: { from: string | null; to: string; reason: string | null; dueAt: string } }
   | { action: 'mash.requests-sent'; enquiryId: string; personIds: string[]; details: { agencyCodes: string[] } }

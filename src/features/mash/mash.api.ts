@@ -63,6 +63,7 @@ const responseOut = z.object({
   correctedBy: z.array(z.string()).describe('Later corrections of this response'),
   respondedAt: z.string(),
   responderName: z.string().nullable(),
+  mashAnswer: z.object({ answer: z.string(), answeredAt: z.string() }).nullable().describe('For a question: the MASH’s answer, once given'),
 });
 
 const requestDetail = requestSummary.extend({
@@ -165,6 +166,7 @@ export function mashApiRoutes(root: FastifyInstance, ctx: AppContext) {
         id: x.id, kind: x.kind, nothingKnown: x.nothing_known, holds: x.holds, sourceSystem: x.source_system, checkedOn: x.checked_on,
         riskInformation: x.risk_information, lawfulBasisCode: x.lawful_basis_code, correctsId: x.corrects_id, correctedBy: x.correctedBy,
         respondedAt: iso(x.responded_at), responderName: x.responder_name,
+        mashAnswer: x.answer ? { answer: x.answer.answer, answeredAt: iso(x.answer.answered_at) } : null,
       })),
     };
   });

@@ -282,6 +282,40 @@ export class MashRepository {
     };
   }
 
+  /** The MASH's answers to questions on these requests, with who answered. */
+  answers(db: Executor, requestIds: string[]) {
+    if (!requestIds.length) return Promise.resolve([]);
+    return db
+      .selectFrom('mash_question_answers as a')
+      .leftJoin('users as u', 'u.id', 'a.answered_by')
+      .selectAll('a')
+      .select('u.display_name as answerer_name')
+      .where('a.request_id', 'in', requestIds)
+      .execute();
+  }
+
+  insertAnswer(db: Executor, row: Insertable<DB['mash_question_answers']>) {
+    return db.insertInto('mash_question_answers').values(row).execute();
+  }
+
+  /** Questions from agencies on an authority's undecided enquiries that the MASH has not answered, per enquiry. */
+  async questionsWaiting(db: Executor, authorityId: string, enquiryIds?: string[]) {
+    if (enquiryIds && !enquiryIds.length) return [];
+    let q = db
+      .selectFrom('mash_check_responses as x')
+      .innerJoin('mash_check_requests as r', 'r.id', 'x.request_id')
+      .innerJoin('mash_enquiries as e', 'e.id', 'r.enquiry_id')
+      .leftJoin('mash_question_answers as a', 'a.question_id', 'x.id')
+      .select(['r.enquiry_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('x.kind', '=', 'question')
+      .where('a.id', 'is', null)
+      .where('e.authority_id', '=', authorityId)
+      .where('e.status', '<>', 'closed')
+      .groupBy('r.enquiry_id');
+    if (enquiryIds) q = q.where('r.enquiry_id', 'in', enquiryIds);
+    return (await q.execute()).map((r) => ({ enquiryId: r.enquiry_id, count: Number(r.n) }));
+  }
+
   /** The children and people named on an enquiry, for MASH staff: names and dates of birth. */
   people(db: Executor, authorityId: string, personIds: string[]) {
     if (!personIds.length) return Promise.resolve([]);

@@ -274,6 +274,20 @@ export function mashRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.redirect(`/mash/enquiries/${id}/collation`);
   });
 
+  app.post('/mash/enquiries/:id/questions/:questionId/answer', { config: collate }, async (request, reply) => {
+    const id = uuidParam(request);
+    const questionId = uuidParam(request, 'questionId');
+    const body = bodyOf(request);
+    const answer = str(body.answer);
+    const result = await mash.answerQuestion(request.principal!, id, questionId, answer, auditContext(request));
+    if (!result.ok) {
+      reply.code(400);
+      return renderCollation(request, reply, id, { errors: toErrorList(result.errors), answerValues: { [questionId]: answer } });
+    }
+    request.session.flash = { heading: 'Answer sent', text: 'The agency sees your answer on its request.' };
+    return reply.redirect(`/mash/enquiries/${id}/collation#response-${questionId}`);
+  });
+
   app.post('/mash/enquiries/:id/decision', { config: decide }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);

@@ -488,7 +488,7 @@ export class MashService {
       if (!enquiry) throw notFound('MASH enquiry');
       const childIds = await this.repo.childIds(tx, enquiryId);
       const requests = await this.repo.requests(tx, enquiryId);
-      const responses = await this.repo.responses(tx, requests.map((r) => r.id));
+      const responses = withAnswers(await this.repo.responses(tx, requests.map((r) => r.id)), await this.repo.answers(tx, requests.map((r) => r.id)));
       const calendar = this.ctx.calendars.forAuthority(principal.authorityId);
       const mash = this.mashProfile(principal.authorityId);
       const clock = enquiry.rag ? this.target(principal.authorityId, enquiry.rag).clock : 'working-hours';
@@ -631,6 +631,43 @@ export class MashService {
     });
   }
 
+  /**
+   * The MASH answers a partner agency's question on one of this enquiry's requests. Once only; the
+   * answer is never changed, and the agency sees it on its request.
+   */
+  async answerQuestion(principal: Principal, enquiryId: string, questionId: string, answer: string, audit: AuditContext = selfAudit(principal)): Promise<{ ok: true } | Refusal> {
+    must(principal, MASH_ROLES.collate);
+    const field = `answer-${questionId}`;
+    if (!text(answer)) return { ok: false, errors: [{ field, message: 'Enter your answer to the agency’s question' }] };
+    if (answer.length > TEXT_MAX) return { ok: false, errors: [{ field, message: `The answer must be ${TEXT_MAX} characters or fewer` }] };
+    return this.db.transaction().execute(async (tx): Promise<{ ok: true } | Refusal> => {
+      await this.scope(tx, principal);
+      const e = await this.repo.lockEnquiry(tx, principal.authorityId, enquiryId);
+      if (!e) throw notFound('MASH enquiry');
+      const question = await tx
+        .selectFrom('mash_check_responses as x')
+        .innerJoin('mash_check_requests as r', 'r.id', 'x.request_id')
+        .select(['x.id', 'x.request_id', 'r.agency_code'])
+        .where('x.id', '=', questionId)
+        .where('x.kind', '=', 'question')
+        .where('r.enquiry_id', '=', e.id)
+        .executeTakeFirst();
+      if (!question) throw notFound('question');
+      if ((await this.repo.answers(tx, [question.request_id])).some((a) => a.question_id === question.id)) {
+        return { ok: false, errors: [{ field, message: 'This question has already been answered' }] };
+      }
+      await this.repo.insertAnswer(tx, {
+        id: randomUUID(), request_id: question.request_id, question_id: question.id, answer: text(answer),
+        answered_by: actor(principal), answered_at: this.ctx.clock.now(),
+      });
+      await recordAudit(tx, audit, {
+        action: 'mash.question-answered', enquiryId: e.id, personIds: await this.repo.childIds(tx, e.id),
+        details: { requestId: question.request_id, questionId: question.id },
+      });
+      return { ok: true };
+    });
+  }
+
   /** How a request's deadline stands now, on its enquiry's rating clock. */
   private deadlineOf(authorityId: string, rag: Rag | null, due: Date, answeredAt: Date | null, now: Date) {
     const calendar = this.ctx.calendars.forAuthority(authorityId);
@@ -679,6 +716,10 @@ export class MashService {
           limit: DASHBOARD_PAGE_SIZE, offset: (page - 1) * DASHBOARD_PAGE_SIZE,
         }),
       ]);
+      const [waitingAll, waitingHere] = await Promise.all([
+        this.repo.questionsWaiting(tx, authorityId),
+        this.repo.questionsWaiting(tx, authorityId, data.rows.map((e) => e.id)),
+      ]);
       const enquiries = data.rows.map((e) => {
         const requests = data.requests
           .filter((r) => r.enquiry_id === e.id)
@@ -696,6 +737,7 @@ export class MashService {
           answered: requests.filter((r) => r.status === 'answered').length,
           overdue: requests.filter((r) => r.state === 'overdue').length,
           dueSoon: requests.filter((r) => r.state === 'due-soon').length,
+          questionsWaiting: waitingHere.find((w) => w.enquiryId === e.id)?.count ?? 0,
         };
       });
       const personIds = [...new Set(data.children.map((c) => c.id))];
@@ -703,7 +745,7 @@ export class MashService {
         await recordAudit(tx, audit, { action: 'mash.dashboard-viewed', personIds, details: { enquiryIds: enquiries.map((e) => e.id), page } });
       }
       return {
-        now, summary, enquiries, page, pageSize: DASHBOARD_PAGE_SIZE, total: data.total,
+        now, summary: { ...summary, questionsWaiting: waitingAll.reduce((n, w) => n + w.count, 0) }, enquiries, page, pageSize: DASHBOARD_PAGE_SIZE, total: data.total,
         filters: { status, rag, overdueOnly: !!filters.overdueOnly, reference },
       };
     });
@@ -726,7 +768,7 @@ export class MashService {
       if (!req) throw notFound('check request');
       const people = await this.repo.searchDetails(tx, req.authority_id, [req.enquiry_id]);
       const household = this.household(people, req.enquiry_id);
-      const responses = await this.repo.responses(tx, [req.id]);
+      const responses = withAnswers(await this.repo.responses(tx, [req.id]), await this.repo.answers(tx, [req.id]));
       await recordAudit(tx, audit, {
         action: 'mash.requests-viewed', personIds: household.map((p) => p.personId), details: { agencyCode: agency, requestIds: [req.id] },
       });
@@ -763,6 +805,11 @@ export class MashService {
     const rows = await this.repo.overdue(this.db, now);
     return rows.map((r) => ({ ...r, overdueBy: countdownWords(r.due_at.getTime() - now.getTime()) }));
   }
+}
+
+/** Each question among `responses` with the MASH's answer to it (or null); other kinds get null. */
+function withAnswers<R extends { id: string; kind: string }, A extends { question_id: string }>(responses: R[], answers: A[]) {
+  return responses.map((x) => ({ ...x, answer: x.kind === 'question' ? (answers.find((a) => a.question_id === x.id) ?? null) : null }));
 }
 
 /**

@@ -371,6 +371,15 @@ export interface NotificationsTable {
   failed_at: Timestamp | null;
 }
 
+export interface MashQuestionAnswersTable {
+  id: string;
+  request_id: string;
+  question_id: string;
+  answer: string;
+  answered_by: string | null;
+  answered_at: Timestamp;
+}
+
 export interface UserServedAuthoritiesTable {
   user_id: string;
   authority_id: string;
@@ -591,6 +600,7 @@ export interface DB {
   mash_check_requests: MashCheckRequestsTable;
   mash_check_responses: MashCheckResponsesTable;
   notifications: NotificationsTable;
+  mash_question_answers: MashQuestionAnswersTable;
   user_served_authorities: UserServedAuthoritiesTable;
   service_account_served_authorities: ServiceAccountServedAuthoritiesTable;
 }

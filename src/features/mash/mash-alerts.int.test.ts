@@ -127,8 +127,11 @@ describe('overdue MASH check alerts', () => {
       assert.ok(body.includes('Police'));
       assert.ok(body.includes('23 November 2026 at 2pm'), body);
       assert.ok(body.includes('overdue by 1 hour 30 minutes'), body);
-      assert.ok(body.includes(`${ctx.config.baseUrl}/sign-in`));
+      assert.ok(body.includes(`${ctx.config.baseUrl}/sign-in?next=%2Fmash%2Frequests%2F${setup.requests.police!.id}`), 'the lead is taken to the request');
     }
+    // A coordinator's copy goes to the enquiry instead.
+    const theirs = await ctx.db.selectFrom('notifications').selectAll().where('mash_request_id', '=', setup.requests.police!.id).where('to_address', '<>', 'police.mash.lead@norfolk.example').executeTakeFirstOrThrow();
+    assert.ok(theirs.text_body.includes(`/sign-in?next=%2Fmash%2Fenquiries%2F${setup.enquiry.id}`), 'the coordinator is taken to the enquiry');
     const children = await ctx.db.selectFrom('persons').select(['given_name', 'family_name']).execute();
     for (const p of children) {
       for (const name of [p.given_name, p.family_name].filter((x): x is string => !!x && x.length > 2)) {

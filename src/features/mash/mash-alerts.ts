@@ -108,25 +108,28 @@ export class MashAlerts {
         .where('disabled_at', 'is', null)
         .orderBy('email')
         .execute();
-      const addresses = new Map<string, string>();
-      for (const to of [agency?.leadEmail, ...coordinators.map((c) => c.email)]) {
-        if (to && !addresses.has(to.toLowerCase())) addresses.set(to.toLowerCase(), to);
+      // The agency's lead is taken to the request, the coordinators to the enquiry, after signing in.
+      const signIn = (path: string) => `${this.ctx.config.baseUrl}/sign-in?next=${encodeURIComponent(path)}`;
+      const addresses = new Map<string, { to: string; link: string }>();
+      const recipients = [
+        { to: agency?.leadEmail, link: signIn(`/mash/requests/${r.id}`) },
+        ...coordinators.map((c) => ({ to: c.email, link: signIn(`/mash/enquiries/${r.enquiry_id}`) })),
+      ];
+      for (const { to, link } of recipients) {
+        if (to && !addresses.has(to.toLowerCase())) addresses.set(to.toLowerCase(), { to, link });
       }
-      const facts: OverdueAlertFacts = {
+      const base: Omit<OverdueAlertFacts, 'signInUrl'> = {
         serviceName: profile.service.name,
         hubName: profile.mash.hub.name,
         enquiryReference: r.reference,
         agencyLabel: agency?.label ?? r.agency_code,
         dueAt: r.due_at,
         overdueBy: r.overdueBy,
-        signInUrl: `${this.ctx.config.baseUrl}/sign-in`,
       };
-      const subject = overdueAlertSubject(facts);
-      const text = overdueAlertText(facts);
-      const html = overdueAlertHtml(facts);
-      const notifications: NewNotification[] = [...addresses.values()].map((to) => ({
-        authorityId: r.authority_id, kind: 'mash-request-overdue', mashRequestId: r.id, to, subject, text, html,
-      }));
+      const notifications: NewNotification[] = [...addresses.values()].map(({ to, link }) => {
+        const facts: OverdueAlertFacts = { ...base, signInUrl: link };
+        return { authorityId: r.authority_id, kind: 'mash-request-overdue', mashRequestId: r.id, to, subject: overdueAlertSubject(facts), text: overdueAlertText(facts), html: overdueAlertHtml(facts) };
+      });
       const notificationIds = await this.sender.queue(tx, notifications);
       // Marked alerted even when there was no one to tell (no lead configured, no coordinators):
       // the dashboard still shows it overdue, and a scan every five minutes must not keep trying.

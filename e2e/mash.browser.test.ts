@@ -337,6 +337,12 @@ step('past the deadline, education’s request is overdue: the alert job emails 
   await education.getByText('overdue by 1 hour').waitFor();
   await axe(education, 'MASH requests with an overdue request');
   await go(education, education.getByRole('link', { name: journey.reference }));
+  // A question back to the MASH first; the request stays open.
+  await education.getByRole('group', { name: 'What are you sending?' }).getByLabel('A question to the MASH').check();
+  await education.getByLabel('Your question for the MASH').fill('Is Kayleigh the child who moved to us from Suffolk in September?');
+  await go(education, education.getByRole('button', { name: 'Send to the MASH' }));
+  await successBanner(education, 'Question sent');
+  await axe(education, 'question sent to the MASH');
   await education.getByRole('group', { name: 'What are you sending?' }).getByLabel('A response to the request').check();
   await education.getByLabel('What your agency holds').fill('Attendance 82% this term; two late arrivals a week since September.');
   await education.getByLabel('System you searched').fill('SIMS');
@@ -358,6 +364,17 @@ step('a MASH social worker collates the responses side by side and saves the ana
   await worker.locator('#agency-education').getByText('Late', { exact: true }).first().waitFor();
   await axe(worker, 'collation');
   await shot(worker, '05-collation');
+
+  // The question from education waits for an answer; an empty one is refused.
+  const answerBox = worker.getByLabel('Your answer to Education');
+  await go(worker, worker.locator('#agency-education').getByRole('button', { name: 'Send answer' }));
+  assert.equal((await errorLinks(worker)).length, 1);
+  await axe(worker, 'collation with an answer error');
+  await answerBox.fill('Yes: she joined Year 5 in September from a Suffolk school.');
+  await go(worker, worker.locator('#agency-education').getByRole('button', { name: 'Send answer' }));
+  await successBanner(worker, 'Answer sent');
+  await worker.locator('#agency-education').getByText('she joined Year 5 in September').waitFor();
+  await axe(worker, 'collation with the question answered');
 
   await go(worker, worker.getByRole('button', { name: 'Save analysis' }));
   assert.deepEqual((await errorLinks(worker)).map(([, href]) => href), ['#risks', '#strengths', '#unknowns']);

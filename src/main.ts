@@ -25,6 +25,7 @@ import { startTelephonyWorker } from './features/telephony/worker.js';
 import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { seedDemoCalls } from './features/telephony/demo-calls.js';
 import { seedDemoMash } from './features/mash/demo-mash.js';
+// issue 8 demo imports (one line per feature)
 
 async function main() {
   const startedAt = Date.now();
@@ -73,11 +74,18 @@ async function main() {
   const ctx: AppContext = { config, db: handle.db, profiles, calendar, calendars, clock: systemClock, jobs, mailer };
   // The MASH's demo enquiries are made through its service, so they need the whole context.
   if (demo?.loaded) await seedDemoMash(ctx, new Date());
+  // issue 8 demo: written referrals
+  // issue 8 demo: allocated workers
+  // issue 8 demo: early help
+  // issue 8 demo: disagreements
+  // issue 8 demo: before you call
+  // issue 8 demo: professional directory
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);
     await startTelephonyWorker(ctx);
     await startMashAlertsWorker(ctx);
+    // issue 8 workers (one line per feature)
   }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });

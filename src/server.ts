@@ -19,9 +19,21 @@ import { mashRoutes } from './features/mash/mash.routes.js';
 import { mashMiRoutes } from './features/mash/mash-mi.routes.js';
 import { mashPartnersRoutes } from './features/mash/mash-partners.routes.js';
 import { mashApiRoutes } from './features/mash/mash.api.js';
+// issue 8 imports: written referrals
+// issue 8 imports: allocated workers
+// issue 8 imports: early help
+// issue 8 imports: disagreements
+// issue 8 imports: before you call
+// issue 8 imports: professional directory
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
 export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, mashRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes, mashMiRoutes, mashPartnersRoutes];
+// issue 8 features: written referrals
+// issue 8 features: allocated workers
+// issue 8 features: early help
+// issue 8 features: disagreements
+// issue 8 features: before you call
+// issue 8 features: professional directory
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

@@ -30,6 +30,7 @@ await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?
 await startDuplicateScanWorker(workerCtx);
 await startTelephonyWorker(workerCtx);
 await startMashAlertsWorker(workerCtx);
+// issue 8 workers (one line per feature)
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

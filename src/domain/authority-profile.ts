@@ -168,6 +168,11 @@ export const authorityProfileSchema = z
     emergencyMessage: z.string(),
     allocatedWorkerMessage: z.string(),
     disagreementPolicy: z.object({ name: z.string(), contact: z.string().optional() }),
+    // issue 8 profile: written referrals
+    // issue 8 profile: allocated workers
+    // issue 8 profile: early help
+    // issue 8 profile: disagreements (extend disagreementPolicy above in place, keeping name/contact)
+    // issue 8 profile: before you call
     decisionDeadlineWorkingDays: z.number().int().min(1).max(10),
     teams: z.array(z.string().min(1)).min(1),
     levels: z.array(coded).min(1),

@@ -4,6 +4,9 @@ import type { Principal } from './auth/roles.js';
 /**
  * What can be audited. Each event is written in the same transaction as the action or
  * read it describes, so an action without its audit entry cannot happen.
+ *
+ * An event may name the row it is about with `entityId` (a referral, an Early Help request, an
+ * escalation…); otherwise the conversation, call, enquiry, user or person it names is used.
  */
 export type AuditEvent =
   | { action: 'person.viewed'; personId: string }
@@ -44,6 +47,12 @@ export type AuditEvent =
   | { action: 'mash.decided'; enquiryId: string; personIds: string[]; details: { decisionCode: string } }
   /** The system told an agency's lead and the coordinators that a check request is overdue. Names no child. */
   | { action: 'mash.overdue-alerted'; enquiryId: string; details: { authorityId: string; requestId: string; agencyCode: string; notificationIds: string[]; dueAt: string } }
+  // issue 8 events: written referrals
+  // issue 8 events: allocated workers
+  // issue 8 events: early help
+  // issue 8 events: disagreements
+  // issue 8 events: before you call
+  // issue 8 events: professional directory
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };
@@ -67,6 +76,7 @@ const ENTITY: Record<string, string> = {
   call: 'call',
   mash: 'mash-enquiry',
   user: 'user',
+  // issue 8 entity types (the part of the action before the dot → entity_type)
 };
 
 export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditEvent): Promise<void> {
@@ -88,6 +98,7 @@ export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditE
   if ('personId' in event) personIds = [event.personId];
   if ('personIds' in event) personIds = event.personIds.length ? event.personIds : [null];
   const entityId =
+    ('entityId' in event ? (event as { entityId: string }).entityId : null) ??
     conversationId ?? ('callId' in event ? event.callId : null) ?? ('enquiryId' in event ? event.enquiryId : null) ?? ('userId' in event ? event.userId : null) ?? ('personId' in event ? event.personId : null);
 
   await db

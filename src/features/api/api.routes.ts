@@ -7,11 +7,11 @@ import { auditContext } from '../../platform/http/forms.js';
 import { HttpError } from '../../platform/http/errors.js';
 import { PeopleService } from '../people/people.service.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
+import { completionListener } from '../conversations/completion.js';
 import { ConversationsService, completionProfile, toDraft } from '../conversations/conversations.service.js';
 import { validateForCompletion } from '../../domain/conversation-rules.js';
 import { normaliseUkPhone } from '../../domain/phone.js';
 import type { Person } from '../../platform/db/schema.js';
-import { withMashEnquiries } from '../mash/mash.service.js';
 
 const uuid = z.string().uuid();
 const idParams = z.object({ id: uuid });
@@ -110,7 +110,7 @@ const conversationOut = z.object({
 export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, withMashEnquiries(ctx, new WrittenRecordsService(ctx)));
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, completionListener(ctx));
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.recordConversations } };
   const security = [{ bearer: [] }];

@@ -5,6 +5,7 @@ import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platf
 import { toErrorList, HttpError } from '../../platform/http/errors.js';
 import { uuidParam } from '../../platform/http/params.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
+import { completionListener } from './completion.js';
 import { HandoverService } from '../handover/handover.service.js';
 import { ConversationsService, SECTIONS, sectionOfField, type SectionKey } from './conversations.service.js';
 import type { ChildFields, VersionFields } from './conversations.repository.js';
@@ -14,7 +15,6 @@ import { childFieldId, EMAIL_FORMAT_MESSAGE, PHONE_FORMAT_MESSAGE, type FieldErr
 import { normaliseUkPhone, isPlausibleEmail } from '../../domain/phone.js';
 import { CALLER_TYPES, CONSENT_NOT_SOUGHT_REASONS, IMMEDIACY_OPTIONS, LAWFUL_BASES, RELATIONSHIP_TYPES, ETHNICITY_CODES, SEX_CODES, DISABILITY_CODES } from '../../domain/codes.js';
 import { displayName } from '../../domain/names.js';
-import { withMashEnquiries } from '../mash/mash.service.js';
 
 const MAX_TEXT = 20000;
 const codes = {
@@ -116,7 +116,7 @@ function parseSection(section: EditableSection, body: FormBody, childIds: string
 
 export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   const writtenRecords = new WrittenRecordsService(ctx);
-  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, withMashEnquiries(ctx, writtenRecords));
+  const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, completionListener(ctx));
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
   const handovers = new HandoverService(ctx);
   const read = { access: { roles: CAN.readChildRecords } };

@@ -17,6 +17,9 @@ export interface NewNotification {
   authorityId: string;
   kind: NotificationsTable['kind'];
   mashRequestId: string | null;
+  /** What it is about, for kinds other than the MASH's (migration 0011). */
+  subjectType?: string;
+  subjectId?: string;
   to: string;
   subject: string;
   text: string;
@@ -34,7 +37,7 @@ export class NotificationsRepository {
       .insertInto('notifications')
       .values(
         rows.map((n) => ({
-          id: n.id, authority_id: n.authorityId, kind: n.kind, mash_request_id: n.mashRequestId, to_address: n.to,
+          id: n.id, authority_id: n.authorityId, kind: n.kind, mash_request_id: n.mashRequestId, subject_type: n.subjectType ?? null, subject_id: n.subjectId ?? null, to_address: n.to,
           subject: n.subject, text_body: n.text, html: n.html, queued_at: n.queuedAt,
         })),
       )

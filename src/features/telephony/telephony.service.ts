@@ -13,7 +13,7 @@ import { displayName } from '../../domain/names.js';
 import { TelephonyRepository, type StoredResponse } from './telephony.repository.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
-import { withMashEnquiries } from '../mash/mash.service.js';
+import { completionListener } from '../conversations/completion.js';
 
 export type CallSource = 'twilio' | 'cti';
 
@@ -429,7 +429,7 @@ export class TelephonyService {
     callerKey: string | null,
   ): Promise<string> {
     const profile = this.ctx.profiles.get(principal.authorityId);
-    const conversations = new ConversationsService(this.db, this.ctx.clock, this.ctx.profiles, this.ctx.calendars, withMashEnquiries(this.ctx, new WrittenRecordsService(this.ctx)));
+    const conversations = new ConversationsService(this.db, this.ctx.clock, this.ctx.profiles, this.ctx.calendars, completionListener(this.ctx));
     let callId: string | null = null;
     let callbackId: string | null = null;
     let number: string | null;

@@ -282,6 +282,7 @@ export class WrittenRecordsService {
       .leftJoin('conversations as c', 'c.id', 't.conversation_id')
       .select(['t.id', 't.detail', 't.created_at', 't.conversation_id', 'c.reference'])
       .where('t.assigned_to', '=', principal.id)
+      .where('t.kind', '=', 'delivery-failed')
       .where('t.authority_id', '=', principal.authorityId)
       .where('t.done_at', 'is', null)
       .orderBy('t.created_at')
@@ -294,6 +295,7 @@ export class WrittenRecordsService {
       .set({ done_at: this.ctx.clock.now(), done_by: principal.id })
       .where('id', '=', taskId)
       .where('assigned_to', '=', principal.id)
+      .where('kind', '=', 'delivery-failed')
       .where('authority_id', '=', principal.authorityId)
       .where('done_at', 'is', null)
       .executeTakeFirst();

@@ -326,10 +326,16 @@ export interface SurveyResponsesTable {
 export interface TasksTable {
   id: string;
   authority_id: string;
-  assigned_to: string;
-  kind: 'delivery-failed';
+  /** A person's task; null when it is a team's (assigned_team_id). */
+  assigned_to: string | null;
+  assigned_team_id: Generated<string | null>;
+  /** 'delivery-failed', and from migration 0011 any kind a feature adds (lower-case-with-hyphens). */
+  kind: string;
   conversation_id: string | null;
   written_record_id: string | null;
+  /** What the task is about, for kinds from migration 0011 on (e.g. 'referral' and its id). */
+  subject_type: Generated<string | null>;
+  subject_id: Generated<string | null>;
   detail: string;
   created_at: Timestamp;
   done_at: Timestamp | null;
@@ -354,8 +360,12 @@ export interface MailboxMessagesTable {
 export interface NotificationsTable {
   id: string;
   authority_id: string;
-  kind: 'mash-request-overdue';
+  /** 'mash-request-overdue', and from migration 0011 any kind a feature adds (lower-case-with-hyphens). */
+  kind: string;
   mash_request_id: string | null;
+  /** What the notification is about, for kinds from migration 0011 on (e.g. 'escalation' and its id). */
+  subject_type: Generated<string | null>;
+  subject_id: Generated<string | null>;
   to_address: string;
   subject: string;
   text_body: string;
@@ -603,7 +613,20 @@ export interface DB {
   mash_question_answers: MashQuestionAnswersTable;
   user_served_authorities: UserServedAuthoritiesTable;
   service_account_served_authorities: ServiceAccountServedAuthoritiesTable;
+  // issue 8 tables: written referrals (0012)
+  // issue 8 tables: allocated workers (0013)
+  // issue 8 tables: early help (0014)
+  // issue 8 tables: disagreements (0015)
+  // issue 8 tables: before you call (0016)
+  // issue 8 tables: professional directory (0017)
 }
+
+// issue 8 interfaces: written referrals (0012)
+// issue 8 interfaces: allocated workers (0013)
+// issue 8 interfaces: early help (0014)
+// issue 8 interfaces: disagreements (0015)
+// issue 8 interfaces: before you call (0016)
+// issue 8 interfaces: professional directory (0017)
 
 export type Person = Selectable<PersonsTable>;
 export type NewPerson = Insertable<PersonsTable>;

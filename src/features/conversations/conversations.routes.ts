@@ -6,6 +6,8 @@ import { toErrorList, HttpError } from '../../platform/http/errors.js';
 import { uuidParam } from '../../platform/http/params.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
 import { completionListener } from './completion.js';
+import { gatherPanels } from '../../platform/http/panels.js';
+import { HOME_PANELS } from '../panels.js';
 import { HandoverService } from '../handover/handover.service.js';
 import { ConversationsService, SECTIONS, sectionOfField, type SectionKey } from './conversations.service.js';
 import type { ChildFields, VersionFields } from './conversations.repository.js';
@@ -129,7 +131,8 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     const work = works ? await conversations.workList(p, 'mine') : null;
     const tasks = await writtenRecords.openTasks(p);
     const handover = CAN.acceptHandover.includes(p.role) ? await handovers.summary(p) : null;
-    return reply.view('conversations/views/work-list.njk', { title: 'Your work', heading: 'Your work', work, tasks, handover, now: ctx.clock.now(), scope: 'mine' });
+    const panels = await gatherPanels(HOME_PANELS.map((provider) => () => provider(ctx, p)));
+    return reply.view('conversations/views/work-list.njk', { title: 'Your work', heading: 'Your work', work, tasks, handover, panels, now: ctx.clock.now(), scope: 'mine' });
   });
 
   app.get('/team', { config: { access: { roles: CAN.manageTeam } } }, async (request, reply) => {

@@ -5,6 +5,8 @@ import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platf
 import { toErrorList } from '../../platform/http/errors.js';
 import { PeopleService, type SearchInput } from './people.service.js';
 import { MashChronology } from '../mash/mash-chronology.js';
+import { gatherPanels } from '../../platform/http/panels.js';
+import { PERSON_PANELS } from '../panels.js';
 import type { PersonForm } from '../../domain/person-rules.js';
 import { ETHNICITY_CODES, SEX_CODES, DISABILITY_CODES, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { uuidParam } from '../../platform/http/params.js';
@@ -136,9 +138,12 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
     const principal = request.principal!;
     const { person, aliases, family, entries, flags, mergedInto, merges } = await people.record(principal, id, auditContext(request));
     // MASH enquiries about this child, or about records merged into this one.
-    const mashEnquiries = await mashChronology.forPeople(principal, [person.id, ...(merges ?? []).map((m) => m.person_id)]);
+    const personIds = [person.id, ...(merges ?? []).map((m) => m.person_id)];
+    const mashEnquiries = await mashChronology.forPeople(principal, personIds);
+    const panels = await gatherPanels(PERSON_PANELS.map((provider) => () => provider(ctx, principal, personIds, auditContext(request))));
     return reply.view('people/views/person.njk', {
       title: displayTitle(person), person, aliases, family, entries, flags, mergedInto, merges, mashEnquiries, canUnmerge: CAN.mergePeople.includes(principal.role), ...codeLists,
+      topPanels: panels.filter((x) => x.place === 'top'), sectionPanels: panels.filter((x) => x.place === 'sections'),
     });
   });
 

@@ -3,7 +3,7 @@
  * platform/http/panels.ts). Each feature exports its provider from its own folder; this list is
  * the only place they are named.
  */
-import type { HomePanelProvider, PersonPanelProvider } from '../platform/http/panels.js';
+import type { ChronologyNoteProvider, HomePanelProvider, PersonPanelProvider } from '../platform/http/panels.js';
 // issue 8 panel imports: written referrals
 // issue 8 panel imports: allocated workers
 // issue 8 panel imports: early help
@@ -25,4 +25,11 @@ export const PERSON_PANELS: PersonPanelProvider[] = [
   // issue 8 person panels: written referrals
   // issue 8 person panels: early help
   // issue 8 person panels: disagreements
+];
+
+export const CHRONOLOGY_NOTES: ChronologyNoteProvider[] = [
+  // issue 8 chronology notes: allocated workers
+  // issue 8 chronology notes: written referrals
+  // issue 8 chronology notes: early help
+  // issue 8 chronology notes: disagreements
 ];

@@ -6,7 +6,7 @@ import { toErrorList } from '../../platform/http/errors.js';
 import { PeopleService, type SearchInput } from './people.service.js';
 import { MashChronology } from '../mash/mash-chronology.js';
 import { gatherPanels } from '../../platform/http/panels.js';
-import { PERSON_PANELS } from '../panels.js';
+import { CHRONOLOGY_NOTES, PERSON_PANELS } from '../panels.js';
 import type { PersonForm } from '../../domain/person-rules.js';
 import { ETHNICITY_CODES, SEX_CODES, DISABILITY_CODES, RELATIONSHIP_TYPES } from '../../domain/codes.js';
 import { uuidParam } from '../../platform/http/params.js';
@@ -141,6 +141,10 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
     const personIds = [person.id, ...(merges ?? []).map((m) => m.person_id)];
     const mashEnquiries = await mashChronology.forPeople(principal, personIds);
     const panels = await gatherPanels(PERSON_PANELS.map((provider) => () => provider(ctx, principal, personIds, auditContext(request))));
+    const conversationIds = entries.map((e) => e.conversationId);
+    const notes = [];
+    for (const provider of CHRONOLOGY_NOTES) notes.push(...(conversationIds.length ? await provider(ctx, principal, conversationIds) : []));
+    for (const e of entries) Object.assign(e, { notes: notes.filter((n) => n.conversationId === e.conversationId) });
     return reply.view('people/views/person.njk', {
       title: displayTitle(person), person, aliases, family, entries, flags, mergedInto, merges, mashEnquiries, canUnmerge: CAN.mergePeople.includes(principal.role), ...codeLists,
       topPanels: panels.filter((x) => x.place === 'top'), sectionPanels: panels.filter((x) => x.place === 'sections'),

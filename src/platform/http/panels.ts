@@ -29,6 +29,17 @@ export type PersonPanelProvider = (
   audit: AuditContext,
 ) => Promise<(Panel & { place: 'top' | 'sections' }) | null>;
 
+/**
+ * A line under a conversation in a child's chronology, from another feature: what came of it
+ * (say, "Early Help request: accepted"), with a link where the reader may follow it.
+ */
+export interface ChronologyNote {
+  conversationId: string;
+  text: string;
+  href?: string;
+}
+export type ChronologyNoteProvider = (ctx: AppContext, principal: Principal, conversationIds: string[]) => Promise<ChronologyNote[]>;
+
 export async function gatherPanels<T extends Panel>(providers: (() => Promise<T | null>)[]): Promise<T[]> {
   const out: T[] = [];
   // One at a time: on the embedded engine every query shares one connection anyway.

@@ -17,3 +17,14 @@ alter table tasks alter column assigned_to drop not null;
 alter table tasks add column assigned_team_id uuid references teams (id);
 create index tasks_subject_idx on tasks (subject_type, subject_id) where subject_id is not null;
 create index notifications_subject_idx on notifications (subject_type, subject_id) where subject_id is not null;
+
+-- The Early Help team works its queue of requests from CADS in Front Door: a role of its own, which
+-- sees those requests and nothing of the child's record beyond them.
+alter table users drop constraint users_role_check;
+alter table users add constraint users_role_check check (role in (
+  'cads-worker', 'team-manager', 'mash-coordinator', 'partner-practitioner',
+  'edt-worker', 'mi-analyst', 'administrator', 'early-help-practitioner'));
+alter table service_accounts drop constraint service_accounts_role_check;
+alter table service_accounts add constraint service_accounts_role_check check (role in (
+  'cads-worker', 'team-manager', 'mash-coordinator', 'partner-practitioner',
+  'edt-worker', 'mi-analyst', 'administrator', 'telephony-switch', 'early-help-practitioner'));

@@ -3,7 +3,7 @@
  * platform/http/panels.ts). Each feature exports its provider from its own folder; this list is
  * the only place they are named.
  */
-import type { ChronologyNoteProvider, HomePanelProvider, PersonPanelProvider } from '../platform/http/panels.js';
+import type { ChronologyNoteProvider, ConversationPanelProvider, HomePanelProvider, PersonPanelProvider } from '../platform/http/panels.js';
 // issue 8 panel imports: written referrals
 // issue 8 panel imports: allocated workers
 // issue 8 panel imports: early help
@@ -32,4 +32,12 @@ export const CHRONOLOGY_NOTES: ChronologyNoteProvider[] = [
   // issue 8 chronology notes: written referrals
   // issue 8 chronology notes: early help
   // issue 8 chronology notes: disagreements
+];
+
+export const CONVERSATION_PANELS: ConversationPanelProvider[] = [
+  // issue 8 conversation panels: written referrals
+  // issue 8 conversation panels: allocated workers
+  // issue 8 conversation panels: early help
+  // issue 8 conversation panels: disagreements
+  // issue 8 conversation panels: professional directory
 ];

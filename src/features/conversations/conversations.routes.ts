@@ -7,7 +7,7 @@ import { uuidParam } from '../../platform/http/params.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
 import { completionListener } from './completion.js';
 import { gatherPanels } from '../../platform/http/panels.js';
-import { HOME_PANELS } from '../panels.js';
+import { CONVERSATION_PANELS, HOME_PANELS } from '../panels.js';
 import { HandoverService } from '../handover/handover.service.js';
 import { ConversationsService, SECTIONS, sectionOfField, type SectionKey } from './conversations.service.js';
 import type { ChildFields, VersionFields } from './conversations.repository.js';
@@ -162,7 +162,8 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     const needingDecision = v.conversation.status === 'completed'
       && v.children.some((c) => profile.outcomes.find((o) => o.code === c.outcome_code)?.requiresDecision && !v.decisions.some((d) => d.person_id === c.person_id));
     const deliveries = await writtenRecords.deliveries(p, id);
-    return reply.view('conversations/views/record.njk', { title: `Conversation ${v.conversation.reference}`, ...v, ...codes, needingDecision, deliveries, canAmend: CAN.recordConversations.includes(p.role), canDecide: CAN.recordDecisions.includes(p.role) });
+    const panels = await gatherPanels(CONVERSATION_PANELS.map((provider) => () => provider(ctx, p, v.conversation, v.children.map((x) => x.person_id))));
+    return reply.view('conversations/views/record.njk', { title: `Conversation ${v.conversation.reference}`, ...v, ...codes, needingDecision, deliveries, panels, canAmend: CAN.recordConversations.includes(p.role), canDecide: CAN.recordDecisions.includes(p.role) });
   });
 
   app.get('/conversations/:id/versions/:version', { config: read }, async (request, reply) => {

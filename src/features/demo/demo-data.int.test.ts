@@ -21,7 +21,7 @@ const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 const NOW = new Date('2026-11-23T10:00:00Z');
 const profiles = readAuthorityProfiles();
 const calendar = loadWorkingCalendar();
-const ROLES = ['cads-worker', 'team-manager', 'mash-coordinator', 'partner-practitioner', 'edt-worker', 'mi-analyst', 'administrator'];
+const ROLES = ['cads-worker', 'team-manager', 'mash-coordinator', 'partner-practitioner', 'edt-worker', 'mi-analyst', 'administrator', 'early-help-practitioner'];
 const TABLES = [
   'users', 'households', 'persons', 'person_aliases', 'relationships', 'conversations',
   'conversation_versions', 'conversation_children', 'decisions', 'audit_events',

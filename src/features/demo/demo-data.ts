@@ -76,7 +76,7 @@ const HOUSEHOLD_SIZES: readonly (readonly [number, number])[] = [
 // Staff
 // ---------------------------------------------------------------------------
 
-type StaffKey = 'cads1' | 'cads2' | 'manager' | 'mash' | 'police' | 'health' | 'education' | 'edt' | 'mi' | 'admin';
+type StaffKey = 'cads1' | 'cads2' | 'manager' | 'mash' | 'police' | 'health' | 'education' | 'edt' | 'mi' | 'admin' | 'ambulance' | 'locality' | 'earlyhelp';
 
 const STAFF: readonly { key: StaffKey; local: string; role: string; jobTitle: (p: AuthorityProfile) => string }[] = [
   { key: 'cads1', local: 'cads.worker', role: 'cads-worker', jobTitle: (p) => `Senior social worker, ${p.service.shortName}` },
@@ -89,6 +89,11 @@ const STAFF: readonly { key: StaffKey; local: string; role: string; jobTitle: (p
   { key: 'edt', local: 'edt.worker', role: 'edt-worker', jobTitle: (p) => `Social worker, ${p.edt.name}` },
   { key: 'mi', local: 'mi.analyst', role: 'mi-analyst', jobTitle: () => 'Performance and MI analyst' },
   { key: 'admin', local: 'admin', role: 'administrator', jobTitle: () => 'Systems administrator' },
+  // An emergency service: may send written referrals (the one exception to "phone us").
+  { key: 'ambulance', local: 'ambulance', role: 'partner-practitioner', jobTitle: () => 'Paramedic, ambulance service safeguarding team' },
+  // A social worker outside the front door who is some children's allocated worker.
+  { key: 'locality', local: 'locality.worker', role: 'cads-worker', jobTitle: () => 'Social worker, children in need locality team' },
+  { key: 'earlyhelp', local: 'early.help', role: 'early-help-practitioner', jobTitle: () => 'Early Help practitioner' },
 ];
 
 const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
@@ -103,6 +108,9 @@ const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
     edt: 'Chris Delaney',
     mi: 'Nina Farrow',
     admin: 'Alex Byrne',
+    ambulance: 'Kerry Ashdown',
+    locality: 'Olu Adeyemi',
+    earlyhelp: 'Sophie Lintott',
   },
   'stoke-on-trent': {
     cads1: 'Rachel Boulton',
@@ -115,6 +123,9 @@ const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
     edt: 'Beth Machin',
     mi: 'Ravi Sandhu',
     admin: 'Sue Plant',
+    ambulance: 'Wayne Tunstall',
+    locality: 'Kirsty Bloor',
+    earlyhelp: 'Angela Dean',
   },
   staffordshire: {
     cads1: 'Hannah Yates',
@@ -127,6 +138,9 @@ const STAFF_NAMES: Record<string, Record<StaffKey, string>> = {
     edt: 'Megan Lowe',
     mi: 'Paul Hickman',
     admin: 'Jan Ridgway',
+    ambulance: 'Mark Salt',
+    locality: 'Leanne Wood',
+    earlyhelp: 'Joanne Fox',
   },
 };
 
@@ -141,6 +155,9 @@ const DEFAULT_STAFF_NAMES: Record<StaffKey, string> = {
   edt: 'Fran Doyle',
   mi: 'Owen Marsh',
   admin: 'Pat Quinn',
+  ambulance: 'Lee Harker',
+  locality: 'Dawn Pickering',
+  earlyhelp: 'Rob Tennant',
 };
 
 const EMAIL_DOMAINS: Record<string, string> = {
@@ -869,7 +886,7 @@ class AuthorityGenerator {
     this.teamOf = { cads1: firstTeam, cads2: firstTeam, manager: firstTeam, edt: edtTeam };
 
     const staffTeams: Record<StaffKey, string | null> = {
-      cads1: firstTeam, cads2: firstTeam, manager: firstTeam, mash: mashTeam, edt: edtTeam, police: null, health: null, education: null, mi: null, admin: null,
+      cads1: firstTeam, cads2: firstTeam, manager: firstTeam, mash: mashTeam, edt: edtTeam, police: null, health: null, education: null, mi: null, admin: null, ambulance: null, locality: null, earlyhelp: null,
     };
     // The CHECK on users needs an agency for partner practitioners.
     const policeAgency = profile.agencies.some((a) => a.code === 'police') ? 'police' : (profile.agencies[0]?.code ?? 'other');
@@ -885,7 +902,7 @@ class AuthorityGenerator {
         display_name: staffName(profile, s.key),
         role: s.role,
         // Health and education partners answer MASH check requests, so they carry the hub's agency codes.
-        agency_code: s.key === 'police' ? policeAgency : s.key === 'health' || s.key === 'education' ? s.key : null,
+        agency_code: s.key === 'police' ? policeAgency : s.key === 'health' || s.key === 'education' || s.key === 'ambulance' ? s.key : null,
         team_id: staffTeams[s.key],
         job_title: s.jobTitle(profile),
         phone: this.phone('landline'),

@@ -7,6 +7,7 @@ export const ROLES = [
   'edt-worker',
   'mi-analyst',
   'administrator',
+  'early-help-practitioner',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -18,6 +19,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   'edt-worker': 'Emergency Duty Team worker',
   'mi-analyst': 'MI analyst',
   administrator: 'Administrator',
+  'early-help-practitioner': 'Early Help practitioner',
 };
 
 /** Named groups so that route declarations read as policy, not lists. */

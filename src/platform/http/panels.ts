@@ -30,6 +30,19 @@ export type PersonPanelProvider = (
 ) => Promise<(Panel & { place: 'top' | 'sections' }) | null>;
 
 /**
+ * Something on a conversation's record page (the completed record, not the draft): what followed
+ * from it in another feature, with that feature's actions (an Early Help request to complete, a
+ * disagreement and its escalation, the allocated worker told). `personIds` are the children of
+ * the version shown.
+ */
+export type ConversationPanelProvider = (
+  ctx: AppContext,
+  principal: Principal,
+  conversation: { id: string; reference: string; status: string; current_version: number },
+  personIds: string[],
+) => Promise<Panel | null>;
+
+/**
  * A line under a conversation in a child's chronology, from another feature: what came of it
  * (say, "Early Help request: accepted"), with a link where the reader may follow it.
  */

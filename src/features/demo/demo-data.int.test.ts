@@ -124,10 +124,12 @@ describe('demo data', () => {
     for (const p of profiles) {
       const mine = users.filter((u) => u.authority_id === p.id);
       for (const role of ROLES) assert.ok(mine.some((u) => u.role === role), `${p.id} has a ${role}`);
-      assert.equal(mine.filter((u) => u.role === 'cads-worker').length, 2);
+      // Two at the front door, and a locality social worker who is some children's allocated worker.
+      assert.equal(mine.filter((u) => u.role === 'cads-worker').length, 3);
+      assert.equal(mine.filter((u) => u.role === 'cads-worker' && u.team_id === null).map((u) => u.email.split('@')[0]).join(), 'locality.worker');
       const teams = await db.selectFrom('teams').selectAll().where('authority_id', '=', p.id).execute();
       const teamName = (id: string | null) => teams.find((x) => x.id === id)?.name;
-      for (const u of mine.filter((x) => x.role === 'cads-worker' || x.role === 'team-manager')) {
+      for (const u of mine.filter((x) => (x.role === 'cads-worker' && x.team_id !== null) || x.role === 'team-manager')) {
         assert.equal(teamName(u.team_id), p.teams[0]);
       }
       // The out-of-hours team is the profile's last team (Staffordshire calls it a service, not a team).

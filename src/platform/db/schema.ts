@@ -619,6 +619,9 @@ export interface DB {
   // issue 8 tables: disagreements (0015)
   // issue 8 tables: before you call (0016)
   // issue 8 tables: professional directory (0017)
+  mi_conversation_facts: MiConversationFactsTable;
+  mi_dirty_conversations: { conversation_id: string; marked_at: DefaultedTimestamp };
+  mi_refresh_state: { authority_id: string; refreshed_at: Timestamp };
 }
 
 // issue 8 interfaces: written referrals (0012)
@@ -627,6 +630,42 @@ export interface DB {
 // issue 8 interfaces: disagreements (0015)
 // issue 8 interfaces: before you call (0016)
 // issue 8 interfaces: professional directory (0017)
+
+/** Migration 0018: one row per child of each completed conversation, for the MI dashboard. */
+export interface MiConversationFactsTable {
+  conversation_id: string;
+  person_id: string;
+  /** The record the child was finally merged into, or the child's own. */
+  child_key: string;
+  started_at: Timestamp;
+  authority_id: string;
+  day: ColumnType<string, string, string>;
+  week: ColumnType<string, string, string>;
+  reference: string;
+  team_id: string | null;
+  worker_id: string;
+  service: string;
+  out_of_hours: boolean;
+  caller_type: string | null;
+  caller_agency_code: string | null;
+  concern_categories: string[];
+  level_code: string | null;
+  outcome_code: string | null;
+  first_child: boolean;
+  social_care_referral: boolean;
+  requires_decision: boolean;
+  decision_code: string | null;
+  decision_due_at: Timestamp | null;
+  decided_at: Timestamp | null;
+  parents_informed: string | null;
+  consent_given: string | null;
+  consent_reason_codes: string[];
+  repeat_within_12_months: boolean;
+  accumulation_flags: number;
+  handover_due_at: Timestamp | null;
+  handover_accepted_at: Timestamp | null;
+  refreshed_at: Timestamp;
+}
 
 export type Person = Selectable<PersonsTable>;
 export type NewPerson = Insertable<PersonsTable>;

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.js';
+import type { Database } from '../../platform/db/database.js';
+import type { AuthorityProfiles } from '../../platform/authorities.js';
+
+/**
+ * Brings the MI summary table up to date: takes conversations marked changed (by the triggers of
+ * migration 0018, in the transaction that changed them), remakes their rows in
+ * `mi_conversation_facts` from the current completed version, and notes the time per authority.
+ * Safe to run in several processes at once (rows are taken with SKIP LOCKED) and to run again after
+ * a crash (the marks are removed in the same transaction as the rows are made).
+ */
+export async function refreshManagementInformation(db: Database, profiles: AuthorityProfiles, now: Date, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ conversations: number; batches: number }> {
+  const batch = opts.batch ?? 2000;
+  const flags = JSON.stringify(outcomeFlags(profiles));
+  let conversations = 0;
+  let batches = 0;
+  for (;;) {
+    if (opts.maxBatches !== undefined && batches >= opts.maxBatches) break;
+    const taken = await db.transaction().execute(async (tx) => {
+      const ids = (
+        await sql<{ conversation_id: string }>`
+          delete from mi_dirty_conversations where conversation_id in (
+            select d.conversation_id from mi_dirty_conversations d join conversations c on c.id = d.conversation_id
+            order by c.started_at limit ${batch} for update of d skip locked)
+          returning conversation_id`.execute(tx)
+      ).rows.map((r) => r.conversation_id);
+      if (ids.length === 0) return 0;
+      await sql`delete from mi_conversation_facts where conversation_id = any(${ids}::uuid[])`.execute(tx);
+      await sql`
+        insert into mi_conversation_facts (
+          conversation_id, person_id, child_key, started_at, authority_id, day, week, reference, team_id, worker_id, service, out_of_hours,
+          caller_type, caller_agency_code, concern_categories, level_code, outcome_code, first_child,
+          social_care_referral, requires_decision, decision_code, decision_due_at, decided_at,
+          parents_informed, consent_given, consent_reason_codes, repeat_within_12_months, accumulation_flags,
+          handover_due_at, handover_accepted_at, refreshed_at)
+        select
+          c.id, cc.person_id, k.child_key, c.started_at, c.authority_id, d.day, (d.day - ((extract(isodow from d.day)::int - 1)))::date, c.reference,
+          c.team_id, c.worker_id, c.service, c.out_of_hours,
+          v.caller_type, v.caller_agency_code, v.concern_categories, cc.level_code, cc.outcome_code,
+          cc.position = (select min(x.position) from conversation_children x where x.conversation_id = c.id and x.version = c.current_version),
+          coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'referral')::boolean, false),
+          coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'decision')::boolean, false),
+          dec.decision_code, c.decision_due_at, dec.decided_at,
+          v.parents_informed, v.consent_given, v.consent_reason_codes,
+          false,
+          (select count(*)::int from accumulation_flags f where f.conversation_id = c.id and f.person_id = cc.person_id),
+          c.handover_due_at, c.handover_accepted_at, ${now}::timestamptz
+        from conversations c
+        join conversation_versions v on v.conversation_id = c.id and v.version = c.current_version
+        join conversation_children cc on cc.conversation_id = c.id and cc.version = c.current_version
+        cross join lateral (select (c.started_at at time zone 'Europe/London')::date as day) d
+        cross join lateral (select mi_final_person(cc.person_id) as child_key) k
+        left join decisions dec on dec.conversation_id = c.id and dec.person_id = cc.person_id
+        where c.id = any(${ids}::uuid[]) and c.status = 'completed'`.execute(tx);
+      // Conversations are taken oldest first, so a child's earlier conversations are already counted.
+      await sql`
+        update mi_conversation_facts f set repeat_within_12_months = exists (
+          select 1 from mi_conversation_facts g
+          where g.child_key = f.child_key and g.conversation_id <> f.conversation_id
+            and g.started_at < f.started_at and g.started_at >= f.started_at - interval '365 days')
+        where f.conversation_id = any(${ids}::uuid[])`.execute(tx);
+      await sql`
+        insert into mi_refresh_state (authority_id, refreshed_at)
+        select distinct authority_id, ${now}::timestamptz from conversations where id = any(${ids}::uuid[])
+        on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(tx);
+      return ids.length;
+    });
+    if (taken === 0) break;
+    conversations += taken;
+    batches += 1;
+  }
+  // With nothing left waiting, every authority's figures are up to date as of now.
+  await sql`
+    insert into mi_refresh_state (authority_id, refreshed_at)
+    select id, ${now}::timestamptz from authorities where not exists (select 1 from mi_dirty_conversations)
+    on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(db);
+  return { conversations, batches };
+}
+
+/** Per authority, per outcome code: does it count as a social care referral, and does it need a decision? */
+function outcomeFlags(profiles: AuthorityProfiles): Record<string, Record<string, { referral: boolean; decision: boolean }>> {
+  return Object.fromEntries(
+    profiles.all().map((p) => [p.id, Object.fromEntries(p.outcomes.map((o) => [o.code, { referral: o.socialCareReferral, decision: o.requiresDecision }]))]),
+  );
+}
+
+/** How many conversations are waiting to be counted. */
+export async function pendingRefresh(db: Database): Promise<number> {
+  const r = await sql<{ n: number }>`select count(*)::int as n from mi_dirty_conversations`.execute(db);
+  return r.rows[0]!.n;
+}
+
+/** The refresh job, for the worker: runs every minute and whenever asked. */
+export async function runMiRefresh(ctx: AppContext): Promise<void> {
+  await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+}

@@ -1,0 +1,145 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { createTestContext, createTestApp, createUser, createServiceAccount, type TestContext } from '../../../test/support/harness.js';
+import { refreshManagementInformation, pendingRefresh } from './mi-refresh.js';
+import { MiService, NO_FILTERS, mondayOf } from './mi.service.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import type { Principal } from '../../platform/auth/roles.js';
+
+let ctx: TestContext;
+let app: FastifyInstance;
+let token: string;
+let stokeToken: string;
+let worker: { id: string; email: string };
+let stokeWorker: { id: string; email: string };
+const mi = () => new MiService(ctx);
+const period = { from: '2026-03-02', to: '2026-03-08' };
+
+before(async () => {
+  ctx = await createTestContext();
+  ctx.clock.set('2026-03-02T10:00:00Z');
+  app = await createTestApp(ctx);
+  token = await createServiceAccount(ctx, { role: 'cads-worker' });
+  stokeToken = await createServiceAccount(ctx, { role: 'cads-worker', authorityId: 'stoke-on-trent' });
+  worker = await createUser(ctx, { role: 'cads-worker' });
+  stokeWorker = await createUser(ctx, { role: 'cads-worker', authorityId: 'stoke-on-trent' });
+});
+after(async () => {
+  await app?.close();
+  await ctx?.close();
+});
+
+const principal = (u: { id: string; email: string }, authorityId = 'norfolk'): Principal => ({ kind: 'user', id: u.id, authorityId, role: 'team-manager', displayName: 'T', agencyCode: null, teamId: null, email: u.email });
+
+async function child(t: string, familyName: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/people', headers: { authorization: `Bearer ${t}` }, payload: { givenName: 'Morgan', familyName, dateOfBirth: '2016-02-03', sex: 'M', differentChildReason: 'Test fixture' } });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+async function conversation(opts: { t?: string; workerEmail?: string; personIds: string[]; outcome: string; agency?: string; consent?: 'yes' | 'no' }): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/conversations',
+    headers: { authorization: `Bearer ${opts.t ?? token}` },
+    payload: {
+      caller: { type: 'professional', name: 'Ms Caller', agencyCode: opts.agency ?? 'school', phone: '020 7946 0000', email: null },
+      children: opts.personIds.map((personId) => ({ personId, whereNow: 'School', safeTonight: 'yes', outcomeCode: opts.outcome, levelCode: '3', callerAgreed: true, nextSteps: 'Next steps' })),
+      concernCategories: ['neglect'], concernDetail: 'Detail', immediacy: 'soon', parentsInformed: 'yes',
+      consentGiven: opts.consent ?? 'yes', consentReasonCodes: opts.consent === 'no' ? ['risk-to-child'] : [], consentReasonDetail: opts.consent === 'no' ? 'Risk' : null,
+      lawfulBasisCode: 'public-task-children-act', worries: 'Worries', complete: true, workerEmail: opts.workerEmail ?? worker.email,
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+let a: string, b: string, c: string;
+let first: string, second: string, third: string, stoke: string;
+
+test('completed conversations wait to be counted, then the refresh makes one row per child', async () => {
+  a = await child(token, 'Alderton');
+  b = await child(token, 'Alderton');
+  c = await child(token, 'Brightwell');
+  first = await conversation({ personIds: [a, b], outcome: 'social-care-assessment', agency: 'school' });
+  ctx.clock.set('2026-03-04T11:00:00Z');
+  second = await conversation({ personIds: [a], outcome: 'advice-and-information', agency: 'gp', consent: 'no' });
+  third = await conversation({ personIds: [c], outcome: 'advice-and-information', agency: 'school' });
+  const sp = await child(stokeToken, 'Stubbs');
+  stoke = await conversation({ t: stokeToken, workerEmail: stokeWorker.email, personIds: [sp], outcome: 'advice-and-information' });
+  assert.equal(await pendingRefresh(ctx.db), 4, 'four completed conversations waiting');
+
+  const before = await mi().dashboard(principal(worker), period, NO_FILTERS);
+  assert.equal(before.volume.conversations, 0, 'nothing counted before the refresh');
+
+  const r = await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now(), { batch: 2 });
+  assert.equal(r.conversations, 4);
+  assert.equal(r.batches, 2, 'two batches of two');
+  assert.equal(await pendingRefresh(ctx.db), 0, 'nothing left waiting');
+  const rows = await ctx.db.selectFrom('mi_conversation_facts').select(['conversation_id', 'person_id', 'first_child', 'repeat_within_12_months']).execute();
+  assert.equal(rows.length, 5, 'a conversation about two children is two rows');
+  assert.equal(rows.filter((x) => x.conversation_id === first && x.first_child).length, 1, 'counted once as a conversation');
+  assert.deepEqual(rows.filter((x) => x.repeat_within_12_months).map((x) => x.conversation_id), [second], 'the second conversation about child A is a repeat');
+});
+
+test('the dashboard adds up: volume, outcomes, conversion, consent, repeats, decisions', async () => {
+  const d = await mi().dashboard(principal(worker), period, NO_FILTERS);
+  assert.ok(d.asOf, 'as-of time shown');
+  assert.equal(d.volume.conversations, 3, 'Stoke-on-Trent’s conversation is not Norfolk’s');
+  assert.equal(d.volume.children, 4);
+  assert.deepEqual(d.volume.days.map((x) => [x.day, x.conversations]), [['2026-03-02', 1], ['2026-03-03', 0], ['2026-03-04', 2], ['2026-03-05', 0], ['2026-03-06', 0], ['2026-03-07', 0], ['2026-03-08', 0]]);
+  assert.deepEqual(d.volume.weeks, [{ week: '2026-03-02', conversations: 3, children: 4 }]);
+  assert.equal(d.outcomes.find((o) => o.code === 'social-care-assessment')!.children, 2);
+  assert.equal(d.outcomes.find((o) => o.code === 'advice-and-information')!.children, 2);
+  assert.deepEqual(d.conversion, { conversations: 3, children: 4, referrals: 2, assessments: 0, s47: 0 });
+  assert.equal(d.consent.yes, 2);
+  assert.equal(d.consent.no, 1);
+  assert.deepEqual(d.consent.reasons.map((x) => [x.code, x.n]), [['risk-to-child', 1]]);
+  assert.deepEqual(d.repeat, { children: 4, repeats: 1 });
+  assert.equal(d.decisions.needed, 2);
+  assert.equal(d.decisions.decided, 0);
+});
+
+test('filters narrow every figure', async () => {
+  const gp = await mi().dashboard(principal(worker), period, { ...NO_FILTERS, agency: 'gp' });
+  assert.equal(gp.volume.conversations, 1);
+  assert.equal(gp.consent.no, 1);
+  const assess = await mi().dashboard(principal(worker), period, { ...NO_FILTERS, outcome: 'social-care-assessment' });
+  assert.equal(assess.volume.children, 2);
+  const ooh = await mi().dashboard(principal(worker), period, { ...NO_FILTERS, hours: 'out' });
+  assert.equal(ooh.volume.children, 0, 'all in opening hours');
+  const otherWeek = await mi().dashboard(principal(worker), { from: '2026-03-09', to: '2026-03-15' }, NO_FILTERS);
+  assert.equal(otherWeek.volume.conversations, 0);
+});
+
+test('a decision marks the conversation again; the refresh counts it as in time; no duplicate rows', async () => {
+  const svc = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars);
+  const audit = { principal: principal(worker), ip: null, requestId: null };
+  ctx.clock.set('2026-03-02T15:00:00Z');
+  const r = await svc.recordDecision(principal(worker), first, { personId: a, decisionCode: 'child-and-family-assessment', rationale: 'Needs an assessment' }, audit);
+  assert.ok(r.ok, 'decision recorded');
+  assert.equal(await pendingRefresh(ctx.db), 1, 'the decision marked its conversation');
+  await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+  assert.equal((await ctx.db.selectFrom('mi_conversation_facts').select('person_id').execute()).length, 5, 'remade, not added to');
+  ctx.clock.set('2026-03-10T12:00:00Z');
+  const d = await mi().dashboard(principal(worker), period, NO_FILTERS);
+  assert.equal(d.conversion.assessments, 1);
+  assert.deepEqual({ decided: d.decisions.decided, inTime: d.decisions.inTime, overdue: d.decisions.overdue }, { decided: 1, inTime: 1, overdue: 1 }, 'child B’s decision is overdue');
+});
+
+test('drilling into a figure lists the conversations behind it', async () => {
+  const rows = await mi().drill(principal(worker), period, NO_FILTERS, 'repeat', '');
+  assert.deepEqual(rows.map((r) => r.conversation_id), [second]);
+  const overdue = await mi().drill(principal(worker), period, NO_FILTERS, 'decision-overdue', '');
+  assert.deepEqual(overdue.map((r) => [r.conversation_id, r.person_id]), [[first, b]]);
+  const stokeRows = await mi().drill(principal(stokeWorker, 'stoke-on-trent'), period, NO_FILTERS, 'conversations', '');
+  assert.deepEqual(stokeRows.map((r) => r.conversation_id), [stoke], 'each authority sees its own');
+  void third;
+});
+
+test('weeks start on Monday', () => {
+  assert.equal(mondayOf('2026-03-08'), '2026-03-02');
+  assert.equal(mondayOf('2026-03-02'), '2026-03-02');
+  assert.equal(mondayOf('2026-03-04'), '2026-03-02');
+});

@@ -26,6 +26,7 @@ import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { seedDemoCalls } from './features/telephony/demo-calls.js';
 import { seedDemoMash } from './features/mash/demo-mash.js';
 // issue 8 demo imports (one line per feature)
+import { startMiRefreshWorker } from './features/mi/mi-refresh.js';
 
 async function main() {
   const startedAt = Date.now();
@@ -86,6 +87,7 @@ async function main() {
     await startTelephonyWorker(ctx);
     await startMashAlertsWorker(ctx);
     // issue 8 workers (one line per feature)
+    await startMiRefreshWorker(ctx);
   }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });

@@ -25,6 +25,7 @@ import { mashApiRoutes } from './features/mash/mash.api.js';
 // issue 8 imports: disagreements
 // issue 8 imports: before you call
 // issue 8 imports: professional directory
+import { miRoutes } from './features/mi/mi.routes.js';
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
 export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, mashRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes, mashMiRoutes, mashPartnersRoutes];
@@ -34,6 +35,7 @@ export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoute
 // issue 8 features: disagreements
 // issue 8 features: before you call
 // issue 8 features: professional directory
+FEATURES.push(miRoutes);
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

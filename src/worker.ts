@@ -14,6 +14,7 @@ import { startWrittenRecordWorker } from './features/written-records/worker.js';
 import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 import { startTelephonyWorker } from './features/telephony/worker.js';
 import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
+import { startMiRefreshWorker } from './features/mi/mi-refresh.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -31,6 +32,7 @@ await startDuplicateScanWorker(workerCtx);
 await startTelephonyWorker(workerCtx);
 await startMashAlertsWorker(workerCtx);
 // issue 8 workers (one line per feature)
+await startMiRefreshWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

@@ -53,6 +53,8 @@ export type AuditEvent =
   // issue 8 events: disagreements
   // issue 8 events: before you call
   // issue 8 events: professional directory
+  /** Someone opened the list of conversations behind an MI figure: a view of those children. */
+  | { action: 'mi.drilled-down'; personIds: string[]; details: { kind: string; value: string; from: string; to: string; rows: number } }
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };
@@ -77,6 +79,7 @@ const ENTITY: Record<string, string> = {
   mash: 'mash-enquiry',
   user: 'user',
   // issue 8 entity types (the part of the action before the dot → entity_type)
+  mi: 'person',
 };
 
 export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditEvent): Promise<void> {

@@ -17,6 +17,8 @@ export const QUEUES = {
   mashOverdueScan: 'mash-overdue-scan',
   /** Sends one notification to staff (the outbox in `notifications`). */
   sendNotification: 'notification-send',
+  /** Every minute: conversations changed since the last run are counted into the MI summary table. */
+  miRefresh: 'mi-refresh',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -28,6 +30,8 @@ const QUEUE_POLICY: Partial<Record<QueueName, { retryLimit?: number; expireInSec
   [QUEUES.duplicatesScan]: { retryLimit: 2, expireInSeconds: 4 * 3600 },
   // The next scan, minutes later, does whatever a failed one left undone.
   [QUEUES.mashOverdueScan]: { retryLimit: 0 },
+  // The next minute's run counts whatever a failed one left marked.
+  [QUEUES.miRefresh]: { retryLimit: 0, expireInSeconds: 15 * 60 },
 };
 
 export interface JobsOptions {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
+import { QUEUES } from '../../platform/jobs.js';
 import type { Database } from '../../platform/db/database.js';
 import type { AuthorityProfiles } from '../../platform/authorities.js';
 
@@ -91,7 +92,13 @@ export async function pendingRefresh(db: Database): Promise<number> {
   return r.rows[0]!.n;
 }
 
-/** The refresh job, for the worker: runs every minute and whenever asked. */
-export async function runMiRefresh(ctx: AppContext): Promise<void> {
-  await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+/** Every minute, whatever changed since the last run is counted. */
+export const MI_REFRESH_CRON = '* * * * *';
+
+/** The refresh job, for the worker process (or the web process when it runs the worker). */
+export async function startMiRefreshWorker(ctx: AppContext, pollingIntervalSeconds = 5): Promise<void> {
+  await ctx.jobs.work(QUEUES.miRefresh, async () => {
+    await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+  }, pollingIntervalSeconds, 1);
+  await ctx.jobs.schedule(QUEUES.miRefresh, MI_REFRESH_CRON, {}, 'Europe/London');
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { createTestContext, createTestApp, createUser, createServiceAccount, type TestContext } from '../../../test/support/harness.js';
+import { createTestContext, createTestApp, createUser, createServiceAccount, signedInAgent, errorSummary, type TestContext } from '../../../test/support/harness.js';
 import { refreshManagementInformation, pendingRefresh } from './mi-refresh.js';
 import { MiService, NO_FILTERS, mondayOf } from './mi.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
@@ -142,4 +142,67 @@ test('weeks start on Monday', () => {
   assert.equal(mondayOf('2026-03-08'), '2026-03-02');
   assert.equal(mondayOf('2026-03-02'), '2026-03-02');
   assert.equal(mondayOf('2026-03-04'), '2026-03-02');
+});
+
+
+test('the dashboard page: figures with drill-down links, a chart with a table, and errors for bad filters', async () => {
+  ctx.clock.set('2026-03-10T12:00:00Z');
+  const manager = await createUser(ctx, { role: 'team-manager' });
+  const agent = await signedInAgent(app, manager.email);
+  const page = await agent.get('/mi?from=2026-03-02&to=2026-03-08');
+  assert.equal(page.status, 200, page.body.slice(0, 300));
+  assert.match(page.body, /<svg[^>]+role="img"/, 'the chart is an image with a text alternative');
+  assert.match(page.body, /Conversations per day/);
+  assert.match(page.body, /href="\/mi\/drill\?kind=repeat&amp;from=2026-03-02/, 'the repeat figure opens its list');
+  assert.match(page.body, /Figures as of/);
+  assert.match(page.body, /3 conversations about 4 children/, 'the text summary');
+  const bad = await agent.get('/mi?from=2026-03-02&to=2026-03-08&agency=nonsense&hours=later');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(errorSummary(bad.body).map(([, text]) => text), ['Select a caller agency from the list', 'Select in hours, out of hours or both']);
+  const analyst = await signedInAgent(app, (await createUser(ctx, { role: 'mi-analyst' })).email);
+  assert.equal((await analyst.get('/mi')).status, 200, 'MI analysts see it too');
+  const worker2 = await signedInAgent(app, worker.email);
+  assert.equal((await worker2.get('/mi')).status, 403, 'a social worker does not');
+});
+
+test('exports: one figure as CSV, every figure as XLSX, the same numbers as the page', async () => {
+  const manager = await createUser(ctx, { role: 'team-manager' });
+  const agent = await signedInAgent(app, manager.email);
+  const csv = await app.inject({ method: 'GET', url: '/mi/export?format=csv&figure=outcomes&from=2026-03-02&to=2026-03-08', headers: { cookie: agent.cookieHeader() } });
+  assert.equal(csv.statusCode, 200);
+  assert.match(String(csv.headers['content-type']), /text\/csv/);
+  assert.match(String(csv.headers['content-disposition']), /front-door-mi-outcomes-2026-03-02-to-2026-03-08\.csv/);
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  assert.equal(lines[0], 'Outcome,Children,Share of children');
+  assert.ok(lines.includes('Referral for a social care assessment,2,50'), `assessment row in ${lines.join(' | ')}`);
+  const xlsx = await app.inject({ method: 'GET', url: '/mi/export?format=xlsx&figure=all&from=2026-03-02&to=2026-03-08', headers: { cookie: agent.cookieHeader() } });
+  assert.equal(xlsx.statusCode, 200);
+  assert.equal(xlsx.rawPayload.subarray(0, 2).toString(), 'PK', 'an xlsx (zip) file');
+  const allCsv = await agent.get('/mi/export?format=csv&figure=all&from=2026-03-02&to=2026-03-08');
+  assert.equal(allCsv.status, 400, 'one table per CSV');
+  assert.equal((await agent.get('/mi/export?format=pdf&figure=outcomes')).status, 400);
+  assert.equal((await agent.get('/mi/export?format=csv&figure=nonsense')).status, 404);
+});
+
+test('a drill-down lists the children behind a figure and is audited as a view of each', async () => {
+  const manager = await createUser(ctx, { role: 'team-manager' });
+  const agent = await signedInAgent(app, manager.email);
+  const page = await agent.get('/mi/drill?kind=outcome&value=social-care-assessment&from=2026-03-02&to=2026-03-08');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Children with this outcome: Referral for a social care assessment/);
+  assert.equal((page.body.match(/href="\/people\/[0-9a-f]{8}-/g) ?? []).length, 2, 'two children');
+  const audit = await ctx.db.selectFrom('audit_events').select(['person_id', 'actor_user_id']).where('action', '=', 'mi.drilled-down').where('actor_user_id', '=', manager.id).execute();
+  assert.deepEqual(audit.map((x) => x.person_id).sort(), [a, b].sort(), 'one audit row per child');
+  assert.equal((await agent.get('/mi/drill?kind=nonsense')).status, 404);
+});
+
+test('“Count changes now” counts what is waiting and goes back to the same figures', async () => {
+  const manager = await createUser(ctx, { role: 'team-manager' });
+  const agent = await signedInAgent(app, manager.email);
+  await conversation({ personIds: [c], outcome: 'advice-and-information' });
+  assert.equal(await pendingRefresh(ctx.db), 1);
+  const res = await agent.post('/mi/refresh', { query: 'from=2026-03-02&to=2026-03-08' });
+  assert.equal(res.status, 303);
+  assert.equal(res.location, '/mi?from=2026-03-02&to=2026-03-08');
+  assert.equal(await pendingRefresh(ctx.db), 0);
 });

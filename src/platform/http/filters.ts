@@ -41,6 +41,10 @@ export function addFilters(env: nunjucks.Environment, ctx: AppContext): void {
     return p.expected_date_of_birth ? 'Unborn child' : 'Name not known';
   });
   // For govuk macros: [{code,label}] → items with value/text and the current selection.
+  /** Select options already shaped { value, text }, with the one chosen marked selected. */
+  env.addFilter('selectItems', (list: { value: string; text: string }[], selected?: string | null) =>
+    list.map((x) => ({ value: x.value, text: x.text, selected: (selected ?? '') === x.value })),
+  );
   env.addFilter('toItems', (list: { code: string; label: string; hint?: string }[], selected?: string | string[] | null, emptyText?: string) => {
     const chosen = Array.isArray(selected) ? selected : selected ? [selected] : [];
     const items: Record<string, unknown>[] = list.map((x) => ({

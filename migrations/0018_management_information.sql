@@ -111,3 +111,14 @@ end $$;
 
 create trigger mi_persons_merged after update of merged_into_id on persons
   for each row when (new.merged_into_id is distinct from old.merged_into_id) execute function mi_mark_person();
+
+-- A short number for each person, for returns that need a child identifier of at most 20 letters
+-- and digits (the CIN census LAchildID, Annex A's Child Unique ID): the authority's reference
+-- prefix and this number, e.g. NFK1234.
+create sequence person_numbers;
+alter table persons add column person_number bigint not null default nextval('person_numbers');
+alter sequence person_numbers owned by persons.person_number;
+create unique index persons_person_number_key on persons (person_number);
+
+-- Annex A List 3 counts each child's referrals in the 12 months before each one.
+create index mi_facts_referrals_idx on mi_conversation_facts (authority_id, child_key, day) where social_care_referral;

@@ -172,6 +172,11 @@ export const authorityProfileSchema = z
     // issue 8 profile: allocated workers
     // issue 8 profile: early help
     // issue 8 profile: disagreements (extend disagreementPolicy above in place, keeping name/contact)
+    /**
+     * Statutory returns (issue 9): the authority's three-digit DfE local authority number, for the
+     * CIN census header. Without it the census file is flagged as not ready to upload.
+     */
+    statutoryReturns: z.object({ laNumber: z.string().regex(/^\d{3}$/, 'three digits') }).optional(),
     // issue 8 profile: before you call
     decisionDeadlineWorkingDays: z.number().int().min(1).max(10),
     teams: z.array(z.string().min(1)).min(1),

@@ -55,6 +55,8 @@ export type AuditEvent =
   // issue 8 events: professional directory
   /** Someone opened the list of conversations behind an MI figure: a view of those children. */
   | { action: 'mi.drilled-down'; personIds: string[]; details: { kind: string; value: string; from: string; to: string; rows: number } }
+  /** A statutory return downloaded: one event for the whole list (it names the return and period, not each child). */
+  | { action: 'mi.statutory-return-exported'; details: { return: string; format: string; from: string; to: string; rows: number } }
   | { action: 'user.signed-in'; userId: string }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
   | { action: 'user.signed-out'; userId: string };

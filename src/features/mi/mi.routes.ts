@@ -12,6 +12,8 @@ import { figureTables, summarySentences, asTabular, type OtherFigures } from './
 import { barChartSvg } from './mi-chart.js';
 import { refreshManagementInformation } from './mi-refresh.js';
 import { SurveyService } from '../survey/survey.service.js';
+import { StatutoryReturns } from './statutory-returns.js';
+import { NOT_HELD } from '../../domain/cin-census.js';
 import { MashMiService } from '../mash/mash-mi.js';
 
 const DEFAULT_DAYS = 28;
@@ -182,6 +184,77 @@ export function miRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   });
 
+  const returns = new StatutoryReturns(ctx);
+
+  /** Ofsted Annex A Lists 1 and 3: the page (counts and the validation report) and the downloads. */
+  app.get('/mi/annex-a', { config: access }, async (request, reply) => {
+    const parsed = parsePeriodQuery(request.query as Record<string, unknown>, returns.defaultAnnexPeriod());
+    const base = { title: 'Ofsted Annex A', values: parsed.values };
+    if (!parsed.ok) {
+      reply.code(400);
+      return reply.view('mi/views/annex-a.njk', { ...base, errors: toErrorList(parsed.errors), lists: null });
+    }
+    const principal = request.principal!;
+    const [one, three] = [await returns.annexA(principal, 1, parsed.period), await returns.annexA(principal, 3, parsed.period)];
+    return reply.view('mi/views/annex-a.njk', {
+      ...base,
+      lists: [
+        { n: 1, name: 'List 1: contacts', rows: one.rows.length, findings: one.findings },
+        { n: 3, name: 'List 3: referrals', rows: three.rows.length, findings: three.findings },
+      ],
+      period: { ...parsed.period, fromLabel: formatDateLong(parsed.period.from), toLabel: formatDateLong(parsed.period.to) },
+      query: new URLSearchParams(parsed.period as unknown as Record<string, string>).toString(),
+    });
+  });
+
+  app.get('/mi/annex-a/export', { config: access }, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const parsed = parsePeriodQuery(q, returns.defaultAnnexPeriod());
+    if (!parsed.ok) throw new HttpError(400, 'The period is not valid', parsed.errors.map((e) => e.message).join('. '));
+    const list = str(q.list);
+    const format = str(q.format);
+    if (!['1', '3'].includes(list) || !['csv', 'xlsx'].includes(format)) throw new HttpError(400, 'Choose List 1 or List 3, as CSV or XLSX', 'list must be 1 or 3 and format csv or xlsx.');
+    const principal = request.principal!;
+    const built = await returns.annexA(principal, Number(list) as 1 | 3, parsed.period);
+    // A statutory list is a bulk view of children's details: recorded as one event naming the list and the period.
+    await recordAudit(ctx.db, auditContext(request), { action: 'mi.statutory-return-exported', details: { return: `annex-a-list-${list}`, format, from: parsed.period.from, to: parsed.period.to, rows: built.rows.length } });
+    const name = `annex-a-list-${list}-${principal.authorityId}-${parsed.period.from}-to-${parsed.period.to}`;
+    const sheet = { name: `List ${list}`, headers: built.headers, rows: built.rows };
+    if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(toCsv(sheet));
+    const report = { name: 'Validation report', headers: ['Row', 'Reference', 'Column', 'Problem'], rows: built.findings.map((f) => [f.row, f.reference, f.column, f.problem]) };
+    return reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="${name}.xlsx"`).send(await toXlsx([sheet, report]));
+  });
+
+  /** The DfE Children in Need census: the referral items we hold, as XML, with the findings. */
+  app.get('/mi/cin-census', { config: access }, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const fallback = returns.defaultCensusYear();
+    const yearText = str(q.year) || String(fallback);
+    const year = Number(yearText);
+    const principal = request.principal!;
+    if (!/^\d{4}$/.test(yearText) || year < 2014 || year > fallback + 1) {
+      reply.code(400);
+      return reply.view('mi/views/cin-census.njk', { title: 'Children in Need census', values: { year: yearText }, errors: toErrorList([{ field: 'year', message: `Enter a census year between 2014 and ${fallback + 1}` }]), census: null, notHeld: NOT_HELD });
+    }
+    const census = await returns.cinCensus(principal, year);
+    const { start, end } = collectionPeriodLabels(year);
+    return reply.view('mi/views/cin-census.njk', {
+      title: 'Children in Need census', values: { year: yearText }, census, notHeld: NOT_HELD, year, start, end,
+      errorsCount: census.findings.filter((f) => f.severity === 'error').length, queriesCount: census.findings.filter((f) => f.severity === 'query').length,
+      laNumber: ctx.profiles.get(principal.authorityId).statutoryReturns?.laNumber ?? null,
+    });
+  });
+
+  app.get('/mi/cin-census/export', { config: access }, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const year = Number(str(q.year));
+    if (!Number.isInteger(year) || year < 2014 || year > returns.defaultCensusYear() + 1) throw new HttpError(400, 'Choose a census year', 'year must be a census year, for example 2026.');
+    const principal = request.principal!;
+    const census = await returns.cinCensus(principal, year);
+    await recordAudit(ctx.db, auditContext(request), { action: 'mi.statutory-return-exported', details: { return: 'cin-census', format: 'xml', from: `${year - 1}-04-01`, to: `${year}-03-31`, rows: census.referrals } });
+    return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="cin-census-${year}-${principal.authorityId}.xml"`).send(census.xml);
+  });
+
   app.post('/mi/refresh', { config: access }, async (request, reply) => {
     // Bounded, so a huge backlog cannot hold the request: the job does the rest.
     const r = await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now(), { maxBatches: 5 });
@@ -189,4 +262,8 @@ export function miRoutes(app: FastifyInstance, ctx: AppContext) {
     const back = str((request.body as Record<string, unknown> | undefined)?.query);
     return reply.redirect(`/mi${/^[\w=&%.+-]*$/.test(back) && back ? `?${back}` : ''}`, 303);
   });
+}
+
+function collectionPeriodLabels(year: number) {
+  return { start: formatDateLong(`${year - 1}-04-01`), end: formatDateLong(`${year}-03-31`) };
 }

@@ -99,6 +99,8 @@ export interface PersonsTable {
   std_version: Generated<number>;
   merged_into_id: Generated<string | null>;
   merged_at: Generated<Date | null>;
+  /** A short number for returns that need a child id of at most 20 characters (migration 0018). */
+  person_number: Generated<number>;
 }
 
 /** The standardised name variants of a person (own name and aliases), as stored in persons.match_std. */

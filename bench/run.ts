@@ -9,7 +9,11 @@
  *
  * Then the MASH coordinator's dashboard with 5,000 open enquiries and 30,000 requests (bench/mash.ts).
  *
- * BENCH_ONLY=core, matching, telephony or mash (or a comma-separated list) runs those parts (default: all). Matching sizes:
+ * Then management information at 5,000,000 conversations (bench/mi.ts): the summary table's rebuild,
+ * the dashboard for common filters, a year's Annex A List 1 and the refresh after 1,000 new
+ * conversations. BENCH_MI_CONVERSATIONS changes the size.
+ *
+ * BENCH_ONLY=core, matching, telephony, mash or mi (or a comma-separated list) runs those parts (default: all). Matching sizes:
  * BENCH_MATCH_PEOPLE_PG (default 1,000,000), BENCH_MATCH_PEOPLE_EMBEDDED (default 100,000),
  * BENCH_MATCH_QUERIES (default 500 targets); BENCH_MATCH_ENGINES=postgresql,embedded.
  */
@@ -28,6 +32,7 @@ import { compactJson } from './json.js';
 import { benchMatching, type MatchingConfig } from './matching.js';
 import { benchTelephony, quickTelephony, TELEPHONY_CONFIG, TELEPHONY_METHOD } from './telephony.js';
 import { benchMash, MASH_CONFIG } from './mash.js';
+import { benchMi, MI_CONFIG } from './mi.js';
 
 interface EngineConfig {
   poolSize: number;
@@ -99,7 +104,7 @@ function quick(c: EngineConfig): EngineConfig {
 }
 const QUICK = process.env.BENCH_QUICK === '1';
 
-const PARTS = ['core', 'matching', 'telephony', 'mash'];
+const PARTS = ['core', 'matching', 'telephony', 'mash', 'mi'];
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY takes ${PARTS.join(', ')} (or a list), not ${part}`);
 const MATCH_ENGINES = new Set((process.env.BENCH_MATCH_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim()));
@@ -311,6 +316,13 @@ async function main() {
     mash = await phase('mash postgresql', () => benchMash('postgresql', pgUrl, QUICK ? { ...MASH_CONFIG, runs: 30, warmup: 5 } : MASH_CONFIG));
   }
 
+  let mi: unknown;
+  if (ONLY.has('mi')) {
+    log('management information on PostgreSQL');
+    const n = envInt('BENCH_MI_CONVERSATIONS', QUICK ? 60_000 : MI_CONFIG.conversations);
+    mi = await phase('mi postgresql', () => benchMi(pgUrl, { ...MI_CONFIG, conversations: n, peoplePerAuthority: Math.max(5000, Math.round(n / 10)), ...(QUICK ? { runs: 10, warmup: 2, newConversations: 200 } : {}) }));
+  }
+
   const doc = {
     benchmark: 'Front Door performance benchmark (bench/run.ts)',
     date: new Date().toISOString(),
@@ -345,6 +357,7 @@ async function main() {
     ...(ONLY.has('matching') ? { matching } : {}),
     ...(telephony ? { telephony } : {}),
     ...(mash ? { mash } : {}),
+    ...(mi ? { mi } : {}),
     totalSeconds: Math.round(msSince(started) / 100) / 10,
   };
   process.stdout.write(compactJson(doc) + '\n');

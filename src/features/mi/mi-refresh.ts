@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
 import { QUEUES } from '../../platform/jobs.js';
 import type { Database } from '../../platform/db/database.js';
@@ -28,32 +28,7 @@ export async function refreshManagementInformation(db: Database, profiles: Autho
       ).rows.map((r) => r.conversation_id);
       if (ids.length === 0) return 0;
       await sql`delete from mi_conversation_facts where conversation_id = any(${ids}::uuid[])`.execute(tx);
-      await sql`
-        insert into mi_conversation_facts (
-          conversation_id, person_id, child_key, started_at, authority_id, day, week, reference, team_id, worker_id, service, out_of_hours,
-          caller_type, caller_agency_code, concern_categories, level_code, outcome_code, first_child,
-          social_care_referral, requires_decision, decision_code, decision_due_at, decided_at,
-          parents_informed, consent_given, consent_reason_codes, repeat_within_12_months, accumulation_flags,
-          handover_due_at, handover_accepted_at, refreshed_at)
-        select
-          c.id, cc.person_id, k.child_key, c.started_at, c.authority_id, d.day, (d.day - ((extract(isodow from d.day)::int - 1)))::date, c.reference,
-          c.team_id, c.worker_id, c.service, c.out_of_hours,
-          v.caller_type, v.caller_agency_code, v.concern_categories, cc.level_code, cc.outcome_code,
-          cc.position = (select min(x.position) from conversation_children x where x.conversation_id = c.id and x.version = c.current_version),
-          coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'referral')::boolean, false),
-          coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'decision')::boolean, false),
-          dec.decision_code, c.decision_due_at, dec.decided_at,
-          v.parents_informed, v.consent_given, v.consent_reason_codes,
-          false,
-          (select count(*)::int from accumulation_flags f where f.conversation_id = c.id and f.person_id = cc.person_id),
-          c.handover_due_at, c.handover_accepted_at, ${now}::timestamptz
-        from conversations c
-        join conversation_versions v on v.conversation_id = c.id and v.version = c.current_version
-        join conversation_children cc on cc.conversation_id = c.id and cc.version = c.current_version
-        cross join lateral (select (c.started_at at time zone 'Europe/London')::date as day) d
-        cross join lateral (select mi_final_person(cc.person_id) as child_key) k
-        left join decisions dec on dec.conversation_id = c.id and dec.person_id = cc.person_id
-        where c.id = any(${ids}::uuid[]) and c.status = 'completed'`.execute(tx);
+      await sql`${insertFacts(flags, now)} where c.id = any(${ids}::uuid[]) and c.status = 'completed'`.execute(tx);
       // Conversations are taken oldest first, so a child's earlier conversations are already counted.
       await sql`
         update mi_conversation_facts f set repeat_within_12_months = exists (
@@ -77,6 +52,68 @@ export async function refreshManagementInformation(db: Database, profiles: Autho
     select id, ${now}::timestamptz from authorities where not exists (select 1 from mi_dirty_conversations)
     on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(db);
   return { conversations, batches };
+}
+
+/**
+ * The INSERT … SELECT that makes summary rows from conversations; the caller adds the WHERE
+ * (the batch's ids, or every completed conversation). `repeat_within_12_months` is set afterwards.
+ * The child's key is their own id unless the record was merged (then the record finally kept).
+ */
+function insertFacts(flags: string, now: Date): RawBuilder<unknown> {
+  return sql`
+    insert into mi_conversation_facts (
+      conversation_id, person_id, child_key, started_at, authority_id, day, week, reference, team_id, worker_id, service, out_of_hours,
+      caller_type, caller_agency_code, concern_categories, level_code, outcome_code, first_child,
+      social_care_referral, requires_decision, decision_code, decision_due_at, decided_at,
+      parents_informed, consent_given, consent_reason_codes, repeat_within_12_months, accumulation_flags,
+      handover_due_at, handover_accepted_at, refreshed_at)
+    select
+      c.id, cc.person_id, case when p.merged_into_id is null then cc.person_id else mi_final_person(cc.person_id) end,
+      c.started_at, c.authority_id, d.day, (d.day - ((extract(isodow from d.day)::int - 1)))::date, c.reference,
+      c.team_id, c.worker_id, c.service, c.out_of_hours,
+      v.caller_type, v.caller_agency_code, v.concern_categories, cc.level_code, cc.outcome_code,
+      cc.position = (select min(x.position) from conversation_children x where x.conversation_id = c.id and x.version = c.current_version),
+      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'referral')::boolean, false),
+      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'decision')::boolean, false),
+      dec.decision_code, c.decision_due_at, dec.decided_at,
+      v.parents_informed, v.consent_given, v.consent_reason_codes,
+      false,
+      (select count(*)::int from accumulation_flags f where f.conversation_id = c.id and f.person_id = cc.person_id),
+      c.handover_due_at, c.handover_accepted_at, ${now}::timestamptz
+    from conversations c
+    join conversation_versions v on v.conversation_id = c.id and v.version = c.current_version
+    join conversation_children cc on cc.conversation_id = c.id and cc.version = c.current_version
+    join persons p on p.id = cc.person_id
+    cross join lateral (select (c.started_at at time zone 'Europe/London')::date as day) d
+    left join decisions dec on dec.conversation_id = c.id and dec.person_id = cc.person_id`;
+}
+
+/**
+ * Remakes the whole summary table in one transaction, set-based: for a first load, a restore, or
+ * after changing which outcomes count as referrals. Everything marked before it started is done by it.
+ */
+export async function rebuildManagementInformation(db: Database, profiles: AuthorityProfiles, now: Date): Promise<{ rows: number }> {
+  const flags = JSON.stringify(outcomeFlags(profiles));
+  return db.transaction().execute(async (tx) => {
+    await sql`lock table mi_conversation_facts in exclusive mode`.execute(tx);
+    await sql`delete from mi_dirty_conversations`.execute(tx);
+    await sql`delete from mi_conversation_facts`.execute(tx);
+    await sql`${insertFacts(flags, now)} where c.status = 'completed'`.execute(tx);
+    // The previous conversation about the same child (another conversation, started earlier).
+    await sql`
+      update mi_conversation_facts f set repeat_within_12_months = true
+      from (
+        select conversation_id, person_id, started_at,
+          max(started_at) over (partition by child_key order by started_at rows between unbounded preceding and 1 preceding) as previous
+        from mi_conversation_facts) x
+      where x.conversation_id = f.conversation_id and x.person_id = f.person_id
+        and x.previous is not null and x.previous < x.started_at and x.previous >= x.started_at - interval '365 days'`.execute(tx);
+    await sql`
+      insert into mi_refresh_state (authority_id, refreshed_at) select id, ${now}::timestamptz from authorities
+      on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(tx);
+    const n = await sql<{ n: number }>`select count(*)::int as n from mi_conversation_facts`.execute(tx);
+    return { rows: n.rows[0]!.n };
+  });
 }
 
 /** Per authority, per outcome code: does it count as a social care referral, and does it need a decision? */

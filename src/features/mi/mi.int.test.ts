@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createTestApp, createUser, createServiceAccount, signedInAgent, errorSummary, type TestContext } from '../../../test/support/harness.js';
-import { refreshManagementInformation, pendingRefresh } from './mi-refresh.js';
+import { refreshManagementInformation, rebuildManagementInformation, pendingRefresh } from './mi-refresh.js';
 import { MiService, NO_FILTERS, mondayOf } from './mi.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import type { Principal } from '../../platform/auth/roles.js';
@@ -205,4 +205,19 @@ test('“Count changes now” counts what is waiting and goes back to the same f
   assert.equal(res.status, 303);
   assert.equal(res.location, '/mi?from=2026-03-02&to=2026-03-08');
   assert.equal(await pendingRefresh(ctx.db), 0);
+});
+
+test('a full rebuild gives the same rows as the incremental refresh', async () => {
+  const snapshot = async () =>
+    (await ctx.db.selectFrom('mi_conversation_facts').select(['conversation_id', 'person_id', 'child_key', 'first_child', 'repeat_within_12_months', 'social_care_referral', 'decision_code', 'outcome_code', 'day']).orderBy('conversation_id').orderBy('person_id').execute());
+  await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+  const incremental = await snapshot();
+  await conversation({ personIds: [a], outcome: 'advice-and-information' });
+  const r = await rebuildManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
+  assert.equal(await pendingRefresh(ctx.db), 0, 'the rebuild took what was marked');
+  const rebuilt = await snapshot();
+  assert.equal(r.rows, incremental.length + 1, 'every row, and the new conversation');
+  const latest = rebuilt.find((x) => !incremental.some((y) => y.conversation_id === x.conversation_id))!;
+  assert.equal(latest.repeat_within_12_months, true, 'child A again: a repeat');
+  assert.deepEqual(rebuilt.filter((x) => x !== latest), incremental, 'the same rows as the incremental refresh made');
 });

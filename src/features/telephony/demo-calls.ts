@@ -77,10 +77,12 @@ export async function seedDemoCalls(db: Database, profiles: AuthorityProfiles, c
     for (let d = DAYS_BACK; d >= 0; d--) {
       const date = addDays(londonDateOf(now), -d);
       for (const period of calendar.periodsOn(date)) {
-        const span = period.close.getTime() - period.open.getTime();
+        // Today's calls fall between opening and now, so that today has its waiting callback whenever the service has opened.
+        const end = Math.min(period.close.getTime(), now.getTime() - 60_000);
+        if (end <= period.open.getTime()) continue;
+        const span = end - period.open.getTime();
         for (let k = 0; k < 3; k++) {
           const offeredAt = new Date(period.open.getTime() + random() * span);
-          if (offeredAt > now) continue;
           const queuedAt = new Date(offeredAt.getTime() + 25_000);
           const queue = queueFor(k + d);
           if (k < 2) {

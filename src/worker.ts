@@ -15,6 +15,8 @@ import { startDuplicateScanWorker } from './features/duplicates/worker.js';
 import { startTelephonyWorker } from './features/telephony/worker.js';
 import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { startMiRefreshWorker } from './features/mi/mi-refresh.js';
+import { startDisagreementAlertsWorker } from './features/disagreements/disagreement-alerts.js';
+import { startBeforeYouCallWorker } from './features/before-you-call/before-you-call.worker.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -33,6 +35,8 @@ await startTelephonyWorker(workerCtx);
 await startMashAlertsWorker(workerCtx);
 // issue 8 workers (one line per feature)
 await startMiRefreshWorker(workerCtx);
+await startDisagreementAlertsWorker(workerCtx);
+await startBeforeYouCallWorker(workerCtx);
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

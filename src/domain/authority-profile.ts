@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accumulationRuleSchema } from './accumulation.js';
+import { DEFAULT_ESCALATION_STAGES } from './escalation.js';
 
 /**
  * An authority profile: how one council runs the service. Councils configure the same
@@ -167,10 +168,80 @@ export const authorityProfileSchema = z
     edt: z.object({ name: z.string(), phone: z.string(), hours: z.string() }),
     emergencyMessage: z.string(),
     allocatedWorkerMessage: z.string(),
-    disagreementPolicy: z.object({ name: z.string(), contact: z.string().optional() }),
+    /**
+     * The partnership's resolving professional disagreements policy: its name and contact (shown to
+     * callers), a link to it, and its escalation stages in order, each answered within so many working
+     * days of opening (issue 8: disagreements).
+     */
+    disagreementPolicy: z.object({
+      name: z.string(),
+      contact: z.string().optional(),
+      url: z.string().url().optional(),
+      stages: z
+        .array(z.object({ code: slug, label: z.string().min(1), who: z.string().min(1), respondWithinWorkingDays: z.number().int().min(1).max(60) }))
+        .min(1)
+        .max(8)
+        .default(DEFAULT_ESCALATION_STAGES)
+        .refine((stages) => new Set(stages.map((s) => s.code)).size === stages.length, 'each escalation stage needs its own code'),
+    }),
     // issue 8 profile: written referrals
+    /**
+     * Written referrals: taken only from emergency services. `acceptedFrom` names the agencies
+     * (a user's or service account's agency code) that may send one, with the CIN census referral
+     * source each counts as; everyone else is told to phone. A referral must be decided within
+     * `decideWithinWorkingHours` of the service's open time; a second referral about the same child
+     * within `duplicateWindowHours` of the incident and at the same place is flagged as a likely duplicate.
+     */
+    writtenReferrals: z
+      .object({
+        acceptedFrom: z
+          .array(z.object({ agencyCode: slug, label: z.string().min(1), referralSource: z.string().regex(/^(1[A-D]|2[AB]|3[A-F]|4|5[A-D]|6|7|8|9|10)$/) }))
+          .default([
+            { agencyCode: 'police', label: 'Police', referralSource: '6' },
+            { agencyCode: 'ambulance', label: 'Ambulance service', referralSource: '3F' },
+          ]),
+        decideWithinWorkingHours: z.number().min(0.25).max(80).default(4),
+        dueSoonMinutes: z.number().int().min(5).max(1440).default(60),
+        duplicateWindowHours: z.number().min(1).max(72).default(6),
+      })
+      .prefault({}),
     // issue 8 profile: allocated workers
     // issue 8 profile: early help
+    /**
+     * The Early Help team that CADS sends requests for support to: its inbox (a team address, told
+     * of each request by reference only), the needs a request can name, why the team may decline
+     * one, and the public "Request for support" page for partners.
+     */
+    earlyHelp: z
+      .object({
+        teamName: z.string().min(1).default('Early Help team'),
+        teamEmail: z.string().email().default('early.help@example.org'),
+        requestForSupportUrl: z.string().url().default('https://www.gov.uk/'),
+        needs: z
+          .array(coded)
+          .min(1)
+          .default([
+            { code: 'school-attendance', label: 'School attendance' },
+            { code: 'emotional-wellbeing', label: 'Emotional wellbeing and mental health' },
+            { code: 'parenting-support', label: 'Parenting support' },
+            { code: 'domestic-abuse', label: 'Domestic abuse' },
+            { code: 'housing-financial', label: 'Housing and money' },
+            { code: 'substance-misuse', label: 'Drug or alcohol misuse' },
+            { code: 'child-development-health', label: 'Child development and health' },
+            { code: 'behaviour', label: 'Behaviour' },
+            { code: 'young-carer', label: 'Young carer' },
+          ]),
+        declineReasons: z
+          .array(coded)
+          .min(1)
+          .default([
+            { code: 'family-withdrew-consent', label: 'The family withdrew their consent' },
+            { code: 'needs-met-elsewhere', label: 'Needs are being met elsewhere' },
+            { code: 'needs-social-care', label: 'Needs social care: back to CADS' },
+            { code: 'other', label: 'Another reason' },
+          ]),
+      })
+      .prefault({}),
     // issue 8 profile: disagreements (extend disagreementPolicy above in place, keeping name/contact)
     /**
      * Statutory returns (issue 9): the authority's three-digit DfE local authority number, for the
@@ -178,12 +249,23 @@ export const authorityProfileSchema = z
      */
     statutoryReturns: z.object({ laNumber: z.string().regex(/^\d{3}$/, 'three digits') }).optional(),
     // issue 8 profile: before you call
+    /**
+     * The public "Before you call" pages: where partners' questions about the service are emailed (a
+     * team inbox, e.g. the safeguarding partnership's business unit, passed to the head of service),
+     * and whether the authority's pages are illustrative (made up in the spirit of the real ones).
+     */
+    beforeYouCall: z
+      .object({
+        questionsEmail: z.string().email().optional(),
+        illustrative: z.boolean().default(false),
+      })
+      .prefault({}),
     decisionDeadlineWorkingDays: z.number().int().min(1).max(10),
     teams: z.array(z.string().min(1)).min(1),
     levels: z.array(coded).min(1),
     concernCategories: z.array(coded).min(1),
     outcomes: z
-      .array(coded.extend({ requiresDecision: z.boolean(), socialCareReferral: z.boolean(), /** Completing a conversation with this outcome opens a MASH enquiry. */ startsMashEnquiry: z.boolean().default(false) }))
+      .array(coded.extend({ requiresDecision: z.boolean(), socialCareReferral: z.boolean(), /** Completing a conversation with this outcome opens a MASH enquiry. */ startsMashEnquiry: z.boolean().default(false), /** Completing a conversation with this outcome opens an Early Help request for the child. */ createsEarlyHelpRequest: z.boolean().default(false), /** Completing a conversation with this outcome passes it to the child's allocated worker (refused when they have none). */ passesToAllocatedWorker: z.boolean().default(false) }))
       .min(1),
     decisions: z.array(coded).min(1),
     agencies: z.array(coded.extend({ referralSource: z.string().regex(/^(1[A-D]|2[AB]|3[A-F]|4|5[A-D]|6|7|8|9|10)$/) })),

@@ -19,6 +19,10 @@ export const QUEUES = {
   sendNotification: 'notification-send',
   /** Every minute: conversations changed since the last run are counted into the MI summary table. */
   miRefresh: 'mi-refresh',
+  /** Daily: "Before you call" pages a month past their last review, reminded to the authority's administrators once a month. */
+  faqReviewReminder: 'faq-review-reminder',
+  /** Hourly: professional disagreement stages past their due date, told once to the stage's owner (issue 8: disagreements). */
+  disagreementOverdueScan: 'disagreement-overdue-scan',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

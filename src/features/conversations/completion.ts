@@ -6,9 +6,13 @@ import { WrittenRecordsService } from '../written-records/written-records.servic
 import { withMashEnquiries } from '../mash/mash.service.js';
 // issue 8 completion imports: written referrals
 // issue 8 completion imports: allocated workers
+import { AllocatedWorkersService } from '../allocated-workers/allocated-workers.service.js';
 // issue 8 completion imports: early help
+import { EarlyHelpService } from '../early-help/early-help.service.js';
 // issue 8 completion imports: disagreements
+import { disagreementsCompletionHook } from '../disagreements/disagreements.panels.js';
 // issue 8 completion imports: professional directory
+import { professionalDirectoryHook } from '../professionals/completion-hook.js';
 
 /**
  * Something that follows from a completed conversation version, done in the completion's own
@@ -24,9 +28,13 @@ function completionHooks(ctx: AppContext): CompletionHook[] {
   const hooks: CompletionHook[] = [];
   // issue 8 completion hooks: written referrals
   // issue 8 completion hooks: allocated workers
+  hooks.push(new AllocatedWorkersService(ctx).completionHook());
   // issue 8 completion hooks: early help
+  hooks.push(async (tx, conversation, version, requestedBy) => void (await new EarlyHelpService(ctx).onConversationCompleted(tx, conversation, version, requestedBy)));
   // issue 8 completion hooks: disagreements
+  hooks.push(disagreementsCompletionHook(ctx));
   // issue 8 completion hooks: professional directory
+  hooks.push(professionalDirectoryHook(ctx));
   return hooks;
 }
 

@@ -9,6 +9,8 @@ import { completionListener } from './completion.js';
 import { gatherPanels } from '../../platform/http/panels.js';
 import { CONVERSATION_PANELS, HOME_PANELS } from '../panels.js';
 import { HandoverService } from '../handover/handover.service.js';
+import { ProfessionalsService } from '../professionals/professionals.service.js';
+import { AllocatedWorkersService } from '../allocated-workers/allocated-workers.service.js';
 import { ConversationsService, SECTIONS, sectionOfField, type SectionKey } from './conversations.service.js';
 import type { ChildFields, VersionFields } from './conversations.repository.js';
 import { PeopleService } from '../people/people.service.js';
@@ -121,6 +123,7 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   const conversations = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars, completionListener(ctx));
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
   const handovers = new HandoverService(ctx);
+  const allocated = new AllocatedWorkersService(ctx);
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.recordConversations } };
   const decide = { access: { roles: CAN.recordDecisions } };
@@ -187,8 +190,12 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     if (section === 'family') {
       family = await Promise.all(d.children.map(async (c) => ({ child: c, ...(await people.view(request.principal!, c.person_id, auditContext(request))) })));
     }
+    // Each child's allocated worker, shown at once when they are added (callers should contact them directly).
+    const allocatedWorkers = section === 'children' || section === 'outcome' ? await allocated.activeForPeople(request.principal!, d.children.map((c) => c.person_id)) : {};
+    // A known caller (professional directory) for the number or email already on the draft.
+    const knownCallers = section === 'caller' ? await new ProfessionalsService(ctx).knownCallers(request.principal!, { phone: d.version.caller_phone, email: d.version.caller_email }) : [];
     return reply.view(`conversations/views/section-${section}.njk`, {
-      title, section, ...d, ...codes, family, values: null, backLink: `/conversations/${d.conversation.id}/edit`, ...extra,
+      title, section, ...d, ...codes, family, allocatedWorkers, knownCallers, values: null, backLink: `/conversations/${d.conversation.id}/edit`, ...extra,
     });
   };
 
@@ -268,7 +275,14 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/conversations/:id/complete', { config: write }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);
-    const result = await conversations.complete(request.principal!, id, Number(str(body['lock-version'])), auditContext(request));
+    let result: Awaited<ReturnType<typeof conversations.complete>>;
+    try {
+      result = await conversations.complete(request.principal!, id, Number(str(body['lock-version'])), auditContext(request));
+    } catch (err) {
+      // A completion hook may refuse an outcome (say, "Passed to the allocated worker" for a child who has none): nothing was saved, and it shows like any other error.
+      if (!(err instanceof HttpError && Array.isArray(err.extra.fieldErrors))) throw err;
+      result = { ok: false, errors: err.extra.fieldErrors as FieldError[] };
+    }
     if (!result.ok) {
       const d = await conversations.loadDraft(request.principal!, id);
       reply.code(400);

@@ -155,7 +155,7 @@ test('the dashboard page: figures with drill-down links, a chart with a table, a
   assert.match(page.body, /Conversations per day/);
   assert.match(page.body, /href="\/mi\/drill\?kind=repeat&amp;from=2026-03-02/, 'the repeat figure opens its list');
   assert.match(page.body, /Figures as of/);
-  assert.match(page.body, /3 conversations about 4 children/, 'the text summary');
+  assert.match(page.body, /3 conversations about 3 children/, 'the text summary counts each child once');
   const bad = await agent.get('/mi?from=2026-03-02&to=2026-03-08&agency=nonsense&hours=later');
   assert.equal(bad.status, 400);
   assert.deepEqual(errorSummary(bad.body).map(([, text]) => text), ['Select a caller agency from the list', 'Select in hours, out of hours or both']);

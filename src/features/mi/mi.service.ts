@@ -49,7 +49,8 @@ type Facts = SelectQueryBuilder<DB, 'mi_conversation_facts', object>;
 export interface MiDashboard {
   asOf: Date | null;
   waiting: number;
-  volume: { days: { day: string; conversations: number; children: number }[]; weeks: { week: string; conversations: number; children: number }[]; conversations: number; children: number };
+  /** `children` counts a child once per conversation; `distinctChildren` once however many conversations. */
+  volume: { days: { day: string; conversations: number; children: number }[]; weeks: { week: string; conversations: number; children: number }[]; conversations: number; children: number; distinctChildren: number };
   outcomes: { code: string; label: string; children: number }[];
   conversion: { conversations: number; children: number; referrals: number; assessments: number; s47: number };
   consent: { yes: number; no: number; notRecorded: number; reasons: { code: string; label: string; n: number }[] };
@@ -96,6 +97,7 @@ export class MiService {
           .select([
             n('first_child').as('conversations'),
             sql<number>`count(*)::int`.as('children'),
+            sql<number>`count(distinct child_key)::int`.as('distinct_children'),
             n('social_care_referral').as('referrals'),
             sql<number>`coalesce(sum(case when decision_code = any(${ASSESSMENT_DECISIONS}::text[]) then 1 else 0 end), 0)::int`.as('assessments'),
             sql<number>`coalesce(sum(case when decision_code = any(${S47_DECISIONS}::text[]) or outcome_code = any(${S47_OUTCOMES}::text[]) then 1 else 0 end), 0)::int`.as('s47'),
@@ -148,7 +150,7 @@ export class MiService {
         return {
           asOf: state?.refreshed_at ?? null,
           waiting: waiting.n,
-          volume: { days: dayList, weeks: [...weeks.values()], conversations: totals.conversations, children: totals.children },
+          volume: { days: dayList, weeks: [...weeks.values()], conversations: totals.conversations, children: totals.children, distinctChildren: totals.distinct_children },
           outcomes: profile.outcomes
             .map((o) => ({ code: o.code, label: o.label, children: outcomes.find((x) => x.outcome_code === o.code)?.n ?? 0 }))
             .concat(outcomes.filter((x) => !profile.outcomes.some((o) => o.code === x.outcome_code)).map((x) => ({ code: x.outcome_code ?? '', label: outcomeLabel(x.outcome_code), children: x.n }))),

@@ -5,6 +5,7 @@ import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platf
 import { toErrorList } from '../../platform/http/errors.js';
 import { PeopleService, type SearchInput } from './people.service.js';
 import { MashChronology } from '../mash/mash-chronology.js';
+import { AllocatedWorkersService } from '../allocated-workers/allocated-workers.service.js';
 import { gatherPanels } from '../../platform/http/panels.js';
 import { CHRONOLOGY_NOTES, PERSON_PANELS } from '../panels.js';
 import type { PersonForm } from '../../domain/person-rules.js';
@@ -67,6 +68,7 @@ const codeLists = { ethnicities: ETHNICITY_CODES, sexes: SEX_CODES, disabilities
 export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
   const people = new PeopleService(ctx.db, ctx.clock, ctx.profiles);
   const mashChronology = new MashChronology(ctx);
+  const allocated = new AllocatedWorkersService(ctx);
   const read = { access: { roles: CAN.readChildRecords } };
   const write = { access: { roles: CAN.readChildRecords } };
 
@@ -91,7 +93,9 @@ export function peopleRoutes(app: FastifyInstance, ctx: AppContext) {
       return reply.view('people/views/search.njk', { title: 'Find a child', values: body, conversation, results: null, errors: toErrorList(parsed.errors) });
     }
     const results = await people.search(request.principal!, parsed.criteria, auditContext(request));
-    return reply.view('people/views/search.njk', { title: 'Find a child', values: body, conversation, results });
+    // A child with an allocated worker says so in the results: callers should contact that worker directly.
+    const allocatedWorkers = await allocated.activeForPeople(request.principal!, results.map((r) => r.person.id));
+    return reply.view('people/views/search.njk', { title: 'Find a child', values: body, conversation, results, allocatedWorkers });
   });
 
   const renderNew = (reply: FastifyReply, values: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

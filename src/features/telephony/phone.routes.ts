@@ -12,6 +12,8 @@ import { LiveBus } from '../../platform/live.js';
 import { londonDateOf, londonWallTimeToInstant, addDays } from '../../domain/dates.js';
 import { formatNumber, SELF_STATUSES, TelephonyService } from './telephony.service.js';
 import { LiveHub } from './live-hub.js';
+import { AllocatedWorkersService } from '../allocated-workers/allocated-workers.service.js';
+import { ProfessionalsService } from '../professionals/professionals.service.js';
 
 const answerCalls = { access: { roles: CAN.answerCalls } };
 const seeWallboard = { access: { roles: CAN.seeWallboard } };
@@ -37,6 +39,7 @@ const OUTCOME_LABELS: Record<string, string> = {
 
 export function phoneRoutes(app: FastifyInstance, ctx: AppContext) {
   const phone = new TelephonyService(ctx);
+  const allocated = new AllocatedWorkersService(ctx);
   const bus = new LiveBus(ctx.db, { url: ctx.config.databaseUrl });
   const hub = new LiveHub(phone, bus);
   app.addHook('onReady', async () => bus.start());
@@ -128,10 +131,16 @@ export function phoneRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/phone/calls/:id', { config: answerCalls }, async (request, reply) => {
     const principal = request.principal!;
     const pop = await phone.screenPop(principal, uuidParam(request), auditContext(request));
+    // Children already linked to the call (through its conversation) who have an allocated worker.
+    const allocatedWorkers = pop.call.conversation_id ? await allocated.activeForConversation(principal, pop.call.conversation_id, auditContext(request)) : [];
+    // The professional directory's entries for this number ("Known caller").
+    const knownCallers = pop.call.caller_number ? await new ProfessionalsService(ctx).knownCallers(principal, { phone: pop.call.caller_number }) : [];
     return reply.view('telephony/views/screen-pop.njk', {
       title: 'Call from ' + pop.callerNumber,
       backLink: '/phone',
       ...pop,
+      allocatedWorkers,
+      knownCallers,
       mine: pop.call.worker_id === principal.id,
       outcomeLabel: pop.call.outcome ? OUTCOME_LABELS[pop.call.outcome] : null,
     });

@@ -616,21 +616,264 @@ export interface DB {
   user_served_authorities: UserServedAuthoritiesTable;
   service_account_served_authorities: ServiceAccountServedAuthoritiesTable;
   // issue 8 tables: written referrals (0012)
+  referrals: ReferralsTable;
+  referral_children: ReferralChildrenTable;
+  referral_repeats: ReferralRepeatsTable;
   // issue 8 tables: allocated workers (0013)
+  worker_allocations: WorkerAllocationsTable;
+  allocated_worker_notices: AllocatedWorkerNoticesTable;
   // issue 8 tables: early help (0014)
+  early_help_requests: EarlyHelpRequestsTable;
+  early_help_status_changes: EarlyHelpStatusChangesTable;
   // issue 8 tables: disagreements (0015)
+  disagreements: DisagreementsTable;
+  disagreement_stages: DisagreementStagesTable;
   // issue 8 tables: before you call (0016)
+  before_you_call_sections: BeforeYouCallSectionsTable;
+  before_you_call_pages: BeforeYouCallPagesTable;
+  before_you_call_page_versions: BeforeYouCallPageVersionsTable;
+  before_you_call_questions: BeforeYouCallQuestionsTable;
   // issue 8 tables: professional directory (0017)
   mi_conversation_facts: MiConversationFactsTable;
   mi_dirty_conversations: { conversation_id: string; marked_at: DefaultedTimestamp };
   mi_refresh_state: { authority_id: string; refreshed_at: Timestamp };
+  professionals: ProfessionalsTable;
+  conversation_professionals: ConversationProfessionalsTable;
+  professional_changes: ProfessionalChangesTable;
 }
 
 // issue 8 interfaces: written referrals (0012)
+export interface ReferralsTable {
+  id: string;
+  authority_id: string;
+  reference: string;
+  agency_code: string;
+  referral_source: string;
+  channel: 'page' | 'api';
+  submitted_by_user_id: string | null;
+  submitted_by_service_account_id: string | null;
+  referrer_name: string;
+  referrer_role: string | null;
+  referrer_phone: string | null;
+  referrer_email: string | null;
+  incident_reference: string;
+  incident_reference_key: string;
+  incident_at: Timestamp;
+  incident_place: string;
+  incident_postcode: string | null;
+  concern_categories: string[];
+  what_happened: string;
+  immediacy: 'immediate' | 'soon' | 'not-immediate';
+  parents_informed: 'yes' | 'no';
+  consent_given: 'yes' | 'no';
+  consent_reason_codes: string[];
+  consent_reason_detail: string | null;
+  lawful_basis_code: string | null;
+  received_at: Timestamp;
+  due_at: Timestamp;
+  status: Generated<'waiting' | 'conversation' | 'decided' | 'duplicate'>;
+  possible_duplicate_of: string | null;
+  duplicate_resolution: 'same' | 'different' | null;
+  duplicate_resolved_by: string | null;
+  duplicate_resolved_at: Timestamp | null;
+  conversation_id: string | null;
+  decision_code: string | null;
+  decision_rationale: string | null;
+  closed_by: string | null;
+  closed_at: Timestamp | null;
+  lock_version: Generated<number>;
+}
+
+export interface ReferralChildrenTable {
+  id: string;
+  referral_id: string;
+  position: number;
+  given_name: string | null;
+  family_name: string | null;
+  date_of_birth: string | null;
+  expected_date_of_birth: string | null;
+  address_line_1: string | null;
+  town: string | null;
+  postcode: string | null;
+  where_now: string;
+  suggested_person_id: string | null;
+  person_id: string | null;
+  matched_by: string | null;
+  matched_at: Timestamp | null;
+}
+
+export interface ReferralRepeatsTable {
+  id: string;
+  referral_id: string;
+  received_at: Timestamp;
+  channel: 'page' | 'api';
+  submitted_by_user_id: string | null;
+  submitted_by_service_account_id: string | null;
+}
 // issue 8 interfaces: allocated workers (0013)
+export interface WorkerAllocationsTable {
+  id: string;
+  authority_id: string;
+  person_id: string;
+  kind: 'social-worker' | 'family-practitioner';
+  worker_name: string;
+  team: string;
+  phone: string;
+  email: string;
+  user_id: string | null;
+  /** 'YYYY-MM-DD' */
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string | null, string | null | undefined, string | null>;
+  end_reason: string | null;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface AllocatedWorkerNoticesTable {
+  id: string;
+  authority_id: string;
+  conversation_id: string;
+  version: number;
+  person_id: string;
+  allocation_id: string;
+  notified_at: Timestamp;
+  notified_by: string | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+}
 // issue 8 interfaces: early help (0014)
+export type EarlyHelpStatus = 'details-needed' | 'consent-not-given' | 'sent' | 'accepted' | 'declined' | 'closed' | 'withdrawn';
+
+export interface EarlyHelpRequestsTable {
+  id: string;
+  authority_id: string;
+  reference: string;
+  conversation_id: string;
+  conversation_version: number;
+  person_id: string;
+  status: ColumnType<EarlyHelpStatus, EarlyHelpStatus | undefined, EarlyHelpStatus>;
+  /** The household and family members chosen; null until the worker has chosen. */
+  family_member_ids: string[] | null;
+  need_codes: ColumnType<string[], string[] | undefined, string[]>;
+  needs_detail: string | null;
+  consent: 'yes' | 'no' | null;
+  consent_not_given_reason: string | null;
+  lead_name: string | null;
+  lead_role: string | null;
+  lead_agency: string | null;
+  lead_phone: string | null;
+  lead_email: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_by: string | null;
+  updated_at: Timestamp;
+  sent_by: string | null;
+  sent_at: Timestamp | null;
+  allocated_to: string | null;
+  decline_reason_code: string | null;
+  decided_note: string | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  closed_by: string | null;
+  closed_at: Timestamp | null;
+  lock_version: Generated<number>;
+}
+
+export interface EarlyHelpStatusChangesTable {
+  id: string;
+  seq: Generated<string>;
+  request_id: string;
+  from_status: string | null;
+  to_status: string;
+  note: string | null;
+  changed_by: string | null;
+  changed_at: Timestamp;
+}
 // issue 8 interfaces: disagreements (0015)
+export interface DisagreementsTable {
+  id: string;
+  authority_id: string;
+  reference: string;
+  conversation_id: string;
+  conversation_version: number;
+  person_id: string;
+  outcome_code: string | null;
+  disagreement: string;
+  caller_name: string | null;
+  caller_role: string | null;
+  caller_agency_code: string | null;
+  source: 'completion' | 'by-hand';
+  raised_by: string | null;
+  raised_at: Timestamp;
+  status: Generated<'open' | 'resolved' | 'unresolved'>;
+  current_stage: Generated<number>;
+  closed_at: Timestamp | null;
+  closing_note: string | null;
+  lock_version: Generated<number>;
+}
+export interface DisagreementStagesTable {
+  id: string;
+  disagreement_id: string;
+  stage: number;
+  stage_code: string;
+  stage_label: string;
+  who: string;
+  working_days: number;
+  opened_at: Timestamp;
+  /** A London date, 'YYYY-MM-DD'. */
+  due_on: string;
+  due_at: Timestamp;
+  response: string | null;
+  result: 'resolved' | 'escalate' | 'not-resolved' | null;
+  responded_by: string | null;
+  responded_at: Timestamp | null;
+  on_time: boolean | null;
+  overdue_notified_at: Timestamp | null;
+}
 // issue 8 interfaces: before you call (0016)
+export interface BeforeYouCallSectionsTable {
+  authority_id: string;
+  section: 'faq' | 'checker' | 'threshold-guide';
+  last_reviewed_at: Timestamp;
+  last_reviewed_by: string | null;
+  review_reminded_at: Timestamp | null;
+}
+export interface BeforeYouCallPagesTable {
+  id: string;
+  authority_id: string;
+  section: 'faq' | 'checker' | 'threshold-guide';
+  key: string;
+  position: number;
+  current_version: Generated<number>;
+  created_at: Timestamp;
+}
+export interface BeforeYouCallPageVersionsTable {
+  page_id: string;
+  version: number;
+  title: string;
+  body: string;
+  change_note: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  restored_from: number | null;
+}
+export interface BeforeYouCallQuestionsTable {
+  id: string;
+  authority_id: string;
+  name: string;
+  email: string;
+  organisation: string;
+  question: string;
+  submitted_at: Timestamp;
+  status: Generated<'new' | 'answered' | 'added-to-faq' | 'no-action'>;
+  status_note: string | null;
+  status_by: string | null;
+  status_at: Timestamp | null;
+}
 // issue 8 interfaces: professional directory (0017)
 
 /** Migration 0018: one row per child of each completed conversation, for the MI dashboard. */
@@ -667,6 +910,44 @@ export interface MiConversationFactsTable {
   handover_due_at: Timestamp | null;
   handover_accepted_at: Timestamp | null;
   refreshed_at: Timestamp;
+}
+export interface ProfessionalsTable {
+  id: string;
+  authority_id: string;
+  name: string;
+  agency_code: string | null;
+  agency_other: string | null;
+  role: string | null;
+  team: string | null;
+  phone: string | null;
+  phone_e164: string | null;
+  email: string | null;
+  details_as_of: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  merged_into: string | null;
+  merged_at: Timestamp | null;
+  merged_by: string | null;
+  merge_reason: string | null;
+}
+
+export interface ConversationProfessionalsTable {
+  conversation_id: string;
+  professional_id: string;
+  authority_id: string;
+  linked_at: Timestamp;
+}
+
+export interface ProfessionalChangesTable {
+  id: string;
+  professional_id: string;
+  kind: 'created' | 'learned' | 'corrected' | 'merged-in' | 'merged-away';
+  changes: Json<Record<string, { from: unknown; to: unknown }>>;
+  conversation_id: string | null;
+  other_professional_id: string | null;
+  reason: string | null;
+  changed_by: string | null;
+  changed_at: Timestamp;
 }
 
 export type Person = Selectable<PersonsTable>;

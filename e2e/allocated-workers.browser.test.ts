@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { go, heading, signIn, menu } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
@@ -49,27 +50,9 @@ async function newUserPage(): Promise<Page> {
   return health.watch(await context.newPage());
 }
 
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-}
-
-async function heading(page: Page, name: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
-
 async function errorLinks(page: Page): Promise<[string, string][]> {
   return page.locator('.govuk-error-summary__list a').evaluateAll((as) => as.map((a) => [(a.textContent ?? '').trim(), a.getAttribute('href') ?? ''] as [string, string]));
 }
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await go(page, page.getByRole('button', { name: 'Sign in' }));
-  await heading(page, /work/);
-}
-
-const menu = (page: Page) => page.getByRole('navigation', { name: 'Menu' });
 
 async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>): Promise<T> {
   for (let i = 0; i < 100; i++) {

@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { go, heading, signIn } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -64,13 +65,6 @@ async function shot(page: Page, name: string): Promise<void> {
 // ---------------------------------------------------------------------------
 
 /** Clicks something that submits a form or follows a link, and waits for the next page to load. */
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-}
-
-async function heading(page: Page, name: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
 
 function errorSummary(page: Page): Locator {
   return page.locator('.govuk-error-summary');
@@ -80,14 +74,6 @@ async function errorLinks(page: Page): Promise<{ text: string; href: string }[]>
   return errorSummary(page)
     .locator('.govuk-error-summary__list a')
     .evaluateAll((as) => as.map((a) => ({ text: (a.textContent ?? '').trim(), href: a.getAttribute('href') ?? '' })));
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await go(page, page.getByRole('button', { name: 'Sign in' }));
-  await heading(page, /work/);
 }
 
 function idFrom(url: string, pattern: RegExp): string {

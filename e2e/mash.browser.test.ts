@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { go, heading, errorLinks, successBanner, signIn, menu } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -66,35 +67,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `mash-${name}.png`), fullPage: true });
 }
 
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-}
-
-async function heading(page: Page, name: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
-
 const errorSummary = (page: Page) => page.locator('.govuk-error-summary');
-
-async function errorLinks(page: Page): Promise<[string, string][]> {
-  return errorSummary(page)
-    .locator('.govuk-error-summary__list a')
-    .evaluateAll((as) => as.map((a) => [(a.textContent ?? '').trim(), a.getAttribute('href') ?? ''] as [string, string]));
-}
-
-async function successBanner(page: Page, title: string): Promise<void> {
-  await page.locator('.govuk-notification-banner--success').getByRole('heading', { name: title }).waitFor();
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await go(page, page.getByRole('button', { name: 'Sign in' }));
-  await heading(page, /work/);
-}
-
-const menu = (page: Page) => page.getByRole('navigation', { name: 'Menu' });
 
 /** Waits, without a deadline of its own, for something the app's background workers do. */
 async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>): Promise<T> {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { PageHealth } from './support/page-health.js';
+import { go, heading } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium } from './support/journey.js';
 import { createTestContext, createUser, createServiceAccount, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
 import { createServer } from '../src/server.js';
@@ -34,11 +35,6 @@ const contexts: BrowserContext[] = [];
 const health = new PageHealth({});
 const step = journeySteps({ health, contexts, prefix: 'mi-' });
 let page: Page;
-
-async function go(p: Page, target: Locator): Promise<void> {
-  await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-}
-const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
 
 before(async () => {
   if (skip) return;

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { go } from './support/pages.js';
 import { chromiumMissing, launchChromium } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
@@ -89,10 +90,6 @@ function phoneTest(name: string, fn: () => Promise<void>): void {
     }
     health.assertHealthy(t);
   });
-}
-
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
 }
 
 async function signIn(page: Page, email: string): Promise<void> {

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
+import { go, heading, menu } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createServiceAccount, createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -35,11 +36,6 @@ const health = new PageHealth({ allowGovukConditionalRadios: true });
 const axe = (page: Page, label: string) => health.axe(page, label);
 const step = journeySteps({ health, contexts, prefix: 'professionals-' });
 
-async function go(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-}
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor();
-const menu = (page: Page) => page.getByRole('navigation', { name: 'Menu' });
 const successBanner = (page: Page, title: string) => page.locator('.govuk-notification-banner--success').getByRole('heading', { name: title }).waitFor();
 
 /** A completed conversation with this caller, through the API. */

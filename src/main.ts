@@ -25,7 +25,6 @@ import { startTelephonyWorker } from './features/telephony/worker.js';
 import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { seedDemoCalls } from './features/telephony/demo-calls.js';
 import { seedDemoMash } from './features/mash/demo-mash.js';
-// issue 8 demo imports (one line per feature)
 import { seedDemoReferrals } from './features/referrals/demo-referrals.js';
 import { startMiRefreshWorker } from './features/mi/mi-refresh.js';
 import { startDisagreementAlertsWorker } from './features/disagreements/disagreement-alerts.js';
@@ -83,24 +82,17 @@ async function main() {
   const ctx: AppContext = { config, db: handle.db, profiles, calendar, calendars, clock: systemClock, jobs, mailer };
   // The MASH's demo enquiries are made through its service, so they need the whole context.
   if (demo?.loaded) await seedDemoMash(ctx, new Date());
-  // issue 8 demo: written referrals
   if (config.loadDemoData) await seedDemoReferrals(ctx, new Date());
-  // issue 8 demo: allocated workers
   if (config.loadDemoData) await seedDemoAllocatedWorkers(ctx, new Date());
-  // issue 8 demo: early help
   if (demo?.loaded) await seedDemoEarlyHelp(ctx, new Date());
-  // issue 8 demo: disagreements
   if (config.loadDemoData) await seedDemoDisagreements(ctx, new Date());
-  // issue 8 demo: before you call
   if (config.loadDemoData) await seedDemoBeforeYouCall(ctx, new Date());
-  // issue 8 demo: professional directory
   if (config.loadDemoData) await seedDemoProfessionals(ctx, new Date());
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);
     await startTelephonyWorker(ctx);
     await startMashAlertsWorker(ctx);
-    // issue 8 workers (one line per feature)
     await startMiRefreshWorker(ctx);
     await startDisagreementAlertsWorker(ctx);
     await startBeforeYouCallWorker(ctx);

@@ -19,34 +19,22 @@ import { mashRoutes } from './features/mash/mash.routes.js';
 import { mashMiRoutes } from './features/mash/mash-mi.routes.js';
 import { mashPartnersRoutes } from './features/mash/mash-partners.routes.js';
 import { mashApiRoutes } from './features/mash/mash.api.js';
-// issue 8 imports: written referrals
 import { referralsRoutes } from './features/referrals/referrals.routes.js';
 import { referralsApiRoutes } from './features/referrals/referrals.api.js';
-// issue 8 imports: allocated workers
 import { allocatedWorkersRoutes } from './features/allocated-workers/allocated-workers.routes.js';
-// issue 8 imports: early help
 import { earlyHelpRoutes } from './features/early-help/early-help.routes.js';
-// issue 8 imports: disagreements
 import { disagreementsRoutes } from './features/disagreements/disagreements.routes.js';
-// issue 8 imports: before you call
 import { beforeYouCallRoutes } from './features/before-you-call/before-you-call.routes.js';
-// issue 8 imports: professional directory
 import { miRoutes } from './features/mi/mi.routes.js';
 import { professionalsRoutes } from './features/professionals/professionals.routes.js';
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
 export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, mashRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes, mashMiRoutes, mashPartnersRoutes];
-// issue 8 features: written referrals
 FEATURES.push(referralsRoutes, referralsApiRoutes);
-// issue 8 features: allocated workers
 FEATURES.push(allocatedWorkersRoutes);
-// issue 8 features: early help
 FEATURES.push(earlyHelpRoutes);
-// issue 8 features: disagreements
 FEATURES.push(disagreementsRoutes);
-// issue 8 features: before you call
 FEATURES.push(beforeYouCallRoutes);
-// issue 8 features: professional directory
 FEATURES.push(miRoutes);
 FEATURES.push(professionalsRoutes);
 

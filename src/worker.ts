@@ -33,7 +33,6 @@ await startWrittenRecordWorker(workerCtx, Number(process.env.JOBS_POLL_SECONDS ?
 await startDuplicateScanWorker(workerCtx);
 await startTelephonyWorker(workerCtx);
 await startMashAlertsWorker(workerCtx);
-// issue 8 workers (one line per feature)
 await startMiRefreshWorker(workerCtx);
 await startDisagreementAlertsWorker(workerCtx);
 await startBeforeYouCallWorker(workerCtx);

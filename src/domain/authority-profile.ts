@@ -184,7 +184,6 @@ export const authorityProfileSchema = z
         .default(DEFAULT_ESCALATION_STAGES)
         .refine((stages) => new Set(stages.map((s) => s.code)).size === stages.length, 'each escalation stage needs its own code'),
     }),
-    // issue 8 profile: written referrals
     /**
      * Written referrals: taken only from emergency services. `acceptedFrom` names the agencies
      * (a user's or service account's agency code) that may send one, with the CIN census referral
@@ -205,8 +204,6 @@ export const authorityProfileSchema = z
         duplicateWindowHours: z.number().min(1).max(72).default(6),
       })
       .prefault({}),
-    // issue 8 profile: allocated workers
-    // issue 8 profile: early help
     /**
      * The Early Help team that CADS sends requests for support to: its inbox (a team address, told
      * of each request by reference only), the needs a request can name, why the team may decline
@@ -242,13 +239,11 @@ export const authorityProfileSchema = z
           ]),
       })
       .prefault({}),
-    // issue 8 profile: disagreements (extend disagreementPolicy above in place, keeping name/contact)
     /**
      * Statutory returns (issue 9): the authority's three-digit DfE local authority number, for the
      * CIN census header. Without it the census file is flagged as not ready to upload.
      */
     statutoryReturns: z.object({ laNumber: z.string().regex(/^\d{3}$/, 'three digits') }).optional(),
-    // issue 8 profile: before you call
     /**
      * The public "Before you call" pages: where partners' questions about the service are emailed (a
      * team inbox, e.g. the safeguarding partnership's business unit, passed to the head of service),

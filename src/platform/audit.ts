@@ -47,7 +47,6 @@ export type AuditEvent =
   | { action: 'mash.decided'; enquiryId: string; personIds: string[]; details: { decisionCode: string } }
   /** The system told an agency's lead and the coordinators that a check request is overdue. Names no child. */
   | { action: 'mash.overdue-alerted'; enquiryId: string; details: { authorityId: string; requestId: string; agencyCode: string; notificationIds: string[]; dueAt: string } }
-  // issue 8 events: written referrals
   | { action: 'referral.received'; entityId: string; personIds: string[]; details: { reference: string; agencyCode: string; channel: 'page' | 'api'; possibleDuplicateOf: string | null } }
   | { action: 'referral.repeat-received'; entityId: string; personIds: string[]; details: { reference: string; channel: 'page' | 'api' } }
   | { action: 'referral.viewed'; entityId: string; personIds: string[]; details: { reference: string; candidateIds: string[] } }
@@ -56,13 +55,11 @@ export type AuditEvent =
   | { action: 'referral.duplicate-resolved'; entityId: string; personIds: string[]; details: { resolution: 'same' | 'different'; duplicateOf: string } }
   | { action: 'referral.phoned-back'; entityId: string; personIds: string[]; details: { conversationId: string } }
   | { action: 'referral.decided'; entityId: string; personIds: string[]; details: { decisionCode: string } }
-  // issue 8 events: allocated workers
   | { action: 'allocation.added'; entityId: string; personIds: string[]; details: { kind: string; linkedUser: boolean; replacedId: string | null } }
   | { action: 'allocation.changed'; entityId: string; personIds: string[]; details: { fields: string[] } }
   | { action: 'allocation.ended'; entityId: string; personIds: string[]; details: { endDate: string } }
   | { action: 'allocation.history-viewed'; entityId: string; personIds: string[] }
   | { action: 'allocated-worker.acknowledged'; entityId: string; personIds: string[]; details: { conversationId: string; allocationId: string } }
-  // issue 8 events: early help
   | { action: 'early-help.request-created'; entityId: string; personIds: string[]; details: { reference: string; conversationId: string; version: number } }
   | { action: 'early-help.request-viewed'; entityId: string; personIds: string[]; details: { reference: string } }
   | { action: 'early-help.request-saved'; entityId: string; personIds: string[]; details: { reference: string; status: string } }
@@ -70,21 +67,18 @@ export type AuditEvent =
   | { action: 'early-help.status-changed'; entityId: string; personIds: string[]; details: { reference: string; from: string; to: string; reasonCode?: string | null } }
   | { action: 'early-help.queue-viewed'; personIds: string[]; details: { requestIds: string[]; status: string } }
   | { action: 'early-help.exported'; personIds: string[]; details: { requestIds: string[]; from: string | null; to: string | null; status: string } }
-  // issue 8 events: disagreements
   | { action: 'disagreement.raised'; entityId: string; conversationId: string; personIds: string[]; details: { reference: string; source: 'completion' | 'by-hand'; stage: number; dueOn: string } }
   | { action: 'disagreement.viewed'; entityId: string; conversationId: string; personIds: string[] }
   | { action: 'disagreement.list-viewed'; personIds: string[]; details: { filter: string; disagreementIds: string[] } }
   | { action: 'disagreement.responded'; entityId: string; conversationId: string; personIds: string[]; details: { stage: number; result: string; onTime: boolean; nextStage: number | null; nextDueOn: string | null } }
   /** The system told a stage's owner that the stage is overdue. Names no child. */
   | { action: 'disagreement.overdue-alerted'; entityId: string; details: { authorityId: string; stage: number; notificationIds: string[]; dueOn: string } }
-  // issue 8 events: before you call
   | { action: 'before-you-call.page-published'; entityId: string; details: { authorityId: string; key: string; version: number; restoredFrom: number | null } }
   | { action: 'before-you-call.reviewed'; details: { authorityId: string; section: string } }
   | { action: 'before-you-call.question-received'; entityId: string; details: { authorityId: string } }
   | { action: 'before-you-call.question-updated'; entityId: string; details: { authorityId: string; status: string } }
   /** The system reminded an authority's administrators that its before-you-call pages are due for review. */
   | { action: 'before-you-call.review-reminded'; details: { authorityId: string; section: string; notificationIds: string[] } }
-  // issue 8 events: professional directory
   /** Someone opened the list of conversations behind an MI figure: a view of those children. */
   | { action: 'mi.drilled-down'; personIds: string[]; details: { kind: string; value: string; from: string; to: string; rows: number } }
   /** A statutory return downloaded: one event for the whole list (it names the return and period, not each child). */
@@ -115,7 +109,6 @@ const ENTITY: Record<string, string> = {
   call: 'call',
   mash: 'mash-enquiry',
   user: 'user',
-  // issue 8 entity types (the part of the action before the dot → entity_type)
   mi: 'person',
   'before-you-call': 'before-you-call',
   disagreement: 'disagreement',

@@ -4,14 +4,9 @@ import type { ConversationRow } from '../../platform/db/schema.js';
 import type { CompletionListener } from './conversations.service.js';
 import { WrittenRecordsService } from '../written-records/written-records.service.js';
 import { withMashEnquiries } from '../mash/mash.service.js';
-// issue 8 completion imports: written referrals
-// issue 8 completion imports: allocated workers
 import { AllocatedWorkersService } from '../allocated-workers/allocated-workers.service.js';
-// issue 8 completion imports: early help
 import { EarlyHelpService } from '../early-help/early-help.service.js';
-// issue 8 completion imports: disagreements
 import { disagreementsCompletionHook } from '../disagreements/disagreements.panels.js';
-// issue 8 completion imports: professional directory
 import { professionalDirectoryHook } from '../professionals/completion-hook.js';
 
 /**
@@ -26,14 +21,9 @@ export type CompletionHook = (tx: Tx, conversation: ConversationRow, version: nu
 /** The hooks run after every completion, in order, after the written record and any MASH enquiry. */
 function completionHooks(ctx: AppContext): CompletionHook[] {
   const hooks: CompletionHook[] = [];
-  // issue 8 completion hooks: written referrals
-  // issue 8 completion hooks: allocated workers
   hooks.push(new AllocatedWorkersService(ctx).completionHook());
-  // issue 8 completion hooks: early help
   hooks.push(async (tx, conversation, version, requestedBy) => void (await new EarlyHelpService(ctx).onConversationCompleted(tx, conversation, version, requestedBy)));
-  // issue 8 completion hooks: disagreements
   hooks.push(disagreementsCompletionHook(ctx));
-  // issue 8 completion hooks: professional directory
   hooks.push(professionalDirectoryHook(ctx));
   return hooks;
 }

@@ -615,25 +615,19 @@ export interface DB {
   mash_question_answers: MashQuestionAnswersTable;
   user_served_authorities: UserServedAuthoritiesTable;
   service_account_served_authorities: ServiceAccountServedAuthoritiesTable;
-  // issue 8 tables: written referrals (0012)
   referrals: ReferralsTable;
   referral_children: ReferralChildrenTable;
   referral_repeats: ReferralRepeatsTable;
-  // issue 8 tables: allocated workers (0013)
   worker_allocations: WorkerAllocationsTable;
   allocated_worker_notices: AllocatedWorkerNoticesTable;
-  // issue 8 tables: early help (0014)
   early_help_requests: EarlyHelpRequestsTable;
   early_help_status_changes: EarlyHelpStatusChangesTable;
-  // issue 8 tables: disagreements (0015)
   disagreements: DisagreementsTable;
   disagreement_stages: DisagreementStagesTable;
-  // issue 8 tables: before you call (0016)
   before_you_call_sections: BeforeYouCallSectionsTable;
   before_you_call_pages: BeforeYouCallPagesTable;
   before_you_call_page_versions: BeforeYouCallPageVersionsTable;
   before_you_call_questions: BeforeYouCallQuestionsTable;
-  // issue 8 tables: professional directory (0017)
   mi_conversation_facts: MiConversationFactsTable;
   mi_dirty_conversations: { conversation_id: string; marked_at: DefaultedTimestamp };
   mi_refresh_state: { authority_id: string; refreshed_at: Timestamp };
@@ -642,7 +636,6 @@ export interface DB {
   professional_changes: ProfessionalChangesTable;
 }
 
-// issue 8 interfaces: written referrals (0012)
 export interface ReferralsTable {
   id: string;
   authority_id: string;
@@ -710,7 +703,6 @@ export interface ReferralRepeatsTable {
   submitted_by_user_id: string | null;
   submitted_by_service_account_id: string | null;
 }
-// issue 8 interfaces: allocated workers (0013)
 export interface WorkerAllocationsTable {
   id: string;
   authority_id: string;
@@ -745,7 +737,6 @@ export interface AllocatedWorkerNoticesTable {
   acknowledged_at: Timestamp | null;
   acknowledged_by: string | null;
 }
-// issue 8 interfaces: early help (0014)
 export type EarlyHelpStatus = 'details-needed' | 'consent-not-given' | 'sent' | 'accepted' | 'declined' | 'closed' | 'withdrawn';
 
 export interface EarlyHelpRequestsTable {
@@ -793,7 +784,6 @@ export interface EarlyHelpStatusChangesTable {
   changed_by: string | null;
   changed_at: Timestamp;
 }
-// issue 8 interfaces: disagreements (0015)
 export interface DisagreementsTable {
   id: string;
   authority_id: string;
@@ -834,7 +824,6 @@ export interface DisagreementStagesTable {
   on_time: boolean | null;
   overdue_notified_at: Timestamp | null;
 }
-// issue 8 interfaces: before you call (0016)
 export interface BeforeYouCallSectionsTable {
   authority_id: string;
   section: 'faq' | 'checker' | 'threshold-guide';
@@ -874,7 +863,6 @@ export interface BeforeYouCallQuestionsTable {
   status_by: string | null;
   status_at: Timestamp | null;
 }
-// issue 8 interfaces: professional directory (0017)
 
 /** Migration 0018: one row per child of each completed conversation, for the MI dashboard. */
 export interface MiConversationFactsTable {

@@ -3,7 +3,8 @@
  * completed conversations across the three authorities over three years, loaded set-based on
  * PostgreSQL; then
  *  - the full rebuild of the MI summary table (`rebuildManagementInformation`),
- *  - the dashboard (`MiService.dashboard`, the call the /mi page makes) for common filters, p50/p95,
+ *  - the dashboard (`MiService.dashboard`, the call the /mi page makes) for common filters, p50/p95
+ *    (periods over 31 days with at most one filter read the per-day totals; the others the per-child rows),
  *  - the export of one authority's Annex A List 1 for a year (query, rows, CSV text),
  *  - the incremental refresh after 1,000 new conversations completed the normal way (triggers on).
  */
@@ -31,7 +32,7 @@ export const MI_CONFIG: MiBenchConfig = { conversations: 5_000_000, peoplePerAut
 const YEARS = 3;
 
 /** Loads `n` conversations per authority (and their versions, children and decisions) in one SQL pass each. */
-async function seed(ctx: BenchContext, cfg: MiBenchConfig, end: Date, from: number, count: number, opts: { triggers: boolean }): Promise<number> {
+async function seed(ctx: BenchContext, cfg: MiBenchConfig, end: Date, from: number, count: number, opts: { triggers: boolean; withinDays?: number }): Promise<number> {
   const c = await ctx.raw();
   const profiles = ctx.profiles.all();
   const per = Math.ceil(count / profiles.length);
@@ -49,7 +50,7 @@ async function seed(ctx: BenchContext, cfg: MiBenchConfig, end: Date, from: numb
     await c.query(
       `create temp table bench_plan as
        select gen_random_uuid() as id, g as n,
-         $2::timestamptz - (random() * ($3::int * interval '365 days')) as started_at,
+         $2::timestamptz - (random() * ($3::float8 * interval '1 day')) as started_at,
          1 + floor(random() * 20)::int as w,
          1 + floor(random() * $4::int)::int as p1,
          case when random() < 0.2 then 1 + floor(random() * $4::int)::int end as p2,
@@ -61,7 +62,7 @@ async function seed(ctx: BenchContext, cfg: MiBenchConfig, end: Date, from: numb
          random() < 0.85 as decided,
          floor(random() * array_length($9::text[], 1))::int + 1 as dc
        from generate_series($1::int + 1, $1::int + $10::int) g`,
-      [from, end.toISOString(), YEARS, cfg.peoplePerAuthority, outcomes, agencies, concerns, levels, decisions, per],
+      [from, end.toISOString(), opts.withinDays ?? YEARS * 365, cfg.peoplePerAuthority, outcomes, agencies, concerns, levels, decisions, per],
     );
     await c.query(
       `insert into conversations (id, authority_id, reference, status, current_version, service, worker_id, team_id, started_at, completed_at, decision_due_at, out_of_hours)
@@ -155,6 +156,9 @@ export async function benchMi(url: string, cfg: MiBenchConfig) {
       ['last28DaysConcernOutOfHours', last28, { ...NO_FILTERS, concern: 'neglect', hours: 'out' }],
       ['last12Months', last12m, NO_FILTERS],
       ['last12MonthsLevel', last12m, { ...NO_FILTERS, level: '3' }],
+      ['last12MonthsTeam', last12m, { ...NO_FILTERS, teamId: team }],
+      // Two filters over a year: the per-child rows, not the per-day totals.
+      ['last12MonthsAgencyOutcome', last12m, { ...NO_FILTERS, agency: 'school', outcome: 'social-care-assessment' }],
     ];
     const dashboard: Record<string, unknown> = {};
     for (const [name, period, filters] of scenarios) {
@@ -174,7 +178,8 @@ export async function benchMi(url: string, cfg: MiBenchConfig) {
 
     // 1,000 conversations completed the normal way: the triggers mark them for the refresh.
     const t5 = now();
-    const added = await seed(ctx, cfg, end, cfg.conversations + 10, cfg.newConversations, { triggers: true });
+    // A morning's work: completed within the last day, as new conversations are.
+    const added = await seed(ctx, cfg, end, cfg.conversations + 10, cfg.newConversations, { triggers: true, withinDays: 1 });
     const pending = await pendingRefresh(ctx.db);
     const insertMs = msSince(t5);
     const t6 = now();

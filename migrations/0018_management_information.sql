@@ -122,3 +122,47 @@ create unique index persons_person_number_key on persons (person_number);
 
 -- Annex A List 3 counts each child's referrals in the 12 months before each one.
 create index mi_facts_referrals_idx on mi_conversation_facts (authority_id, child_key, day) where social_care_referral;
+
+-- For long periods the dashboard reads per-day totals instead of the per-child rows: one row per
+-- authority, day, single filter (dim and value: 'all' and '', 'team', 'worker', 'agency', 'concern',
+-- 'level', 'outcome', 'hours') and outcome, with every additive count the dashboard shows. Remade for
+-- the days a refresh touches. Figures that depend on the time of reading (decisions overdue now)
+-- come from the per-child rows through a small partial index.
+create table mi_daily (
+  authority_id text not null references authorities (id),
+  day date not null,
+  dim text not null,
+  value text not null,
+  outcome_code text not null,
+  conversations integer not null,
+  children integer not null,
+  referrals integer not null,
+  assessments integer not null,
+  s47 integer not null,
+  consent_yes integer not null,
+  consent_no integer not null,
+  decisions_needed integer not null,
+  decided integer not null,
+  in_time integer not null,
+  repeats integer not null,
+  flags integer not null,
+  flag_rows integer not null,
+  ooh integer not null,
+  ooh_accepted integer not null,
+  ooh_in_time integer not null,
+  ooh_waiting integer not null,
+  primary key (authority_id, dim, value, day, outcome_code)
+);
+
+-- Reasons for going on without consent, per day and single filter, counted per conversation.
+create table mi_daily_reasons (
+  authority_id text not null references authorities (id),
+  day date not null,
+  dim text not null,
+  value text not null,
+  reason text not null,
+  conversations integer not null,
+  primary key (authority_id, dim, value, day, reason)
+);
+
+create index mi_facts_undecided_idx on mi_conversation_facts (authority_id, day) where requires_decision and decided_at is null;

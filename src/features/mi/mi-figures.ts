@@ -188,7 +188,9 @@ export function summarySentences(d: MiDashboard): string[] {
   if (c === 0) return ['There were no completed conversations in this period for the filters chosen.'];
   const busiest = [...d.volume.days].sort((a, b) => b.conversations - a.conversations)[0]!;
   const kids = d.volume.distinctChildren;
-  out.push(`${c.toLocaleString('en-GB')} ${c === 1 ? 'conversation' : 'conversations'} about ${kids.toLocaleString('en-GB')} ${kids === 1 ? 'child' : 'children'}; the busiest day was ${formatDateLong(busiest.day)} with ${busiest.conversations}.`);
+  // Over long periods the per-day totals count a child once per conversation, and the sentence says so.
+  const about = kids === null ? `${d.volume.children.toLocaleString('en-GB')} ${d.volume.children === 1 ? 'child' : 'children'} (counting a child once in each conversation)` : `${kids.toLocaleString('en-GB')} ${kids === 1 ? 'child' : 'children'}`;
+  out.push(`${c.toLocaleString('en-GB')} ${c === 1 ? 'conversation' : 'conversations'} about ${about}; the busiest day was ${formatDateLong(busiest.day)} with ${busiest.conversations}.`);
   out.push(`${pct(d.conversion.referrals, d.conversion.children).text} of children were referred to social care; ${pct(d.repeat.repeats, d.repeat.children).text} had been talked about in the previous 12 months.`);
   if (d.decisions.needed) out.push(`${pct(d.decisions.inTime, d.decisions.needed).text} of decisions were made in time; ${d.decisions.overdue} ${d.decisions.overdue === 1 ? 'is' : 'are'} overdue.`);
   out.push(`Consent was given in ${pct(d.consent.yes, c).text} of conversations.`);

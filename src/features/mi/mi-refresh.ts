@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
 import { QUEUES } from '../../platform/jobs.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import type { AuthorityProfiles } from '../../platform/authorities.js';
 
 /**
@@ -27,6 +27,9 @@ export async function refreshManagementInformation(db: Database, profiles: Autho
           returning conversation_id`.execute(tx)
       ).rows.map((r) => r.conversation_id);
       if (ids.length === 0) return 0;
+      const days = (await sql<{ authority_id: string; day: string }>`
+        select distinct authority_id, day::text as day from mi_conversation_facts where conversation_id = any(${ids}::uuid[])
+        union select distinct authority_id, (started_at at time zone 'Europe/London')::date::text from conversations where id = any(${ids}::uuid[])`.execute(tx)).rows;
       await sql`delete from mi_conversation_facts where conversation_id = any(${ids}::uuid[])`.execute(tx);
       await sql`${insertFacts(flags, now)} where c.id = any(${ids}::uuid[]) and c.status = 'completed'`.execute(tx);
       // Conversations are taken oldest first, so a child's earlier conversations are already counted.
@@ -36,6 +39,7 @@ export async function refreshManagementInformation(db: Database, profiles: Autho
           where g.child_key = f.child_key and g.conversation_id <> f.conversation_id
             and g.started_at < f.started_at and g.started_at >= f.started_at - interval '365 days')
         where f.conversation_id = any(${ids}::uuid[])`.execute(tx);
+      await remakeDaily(tx, days);
       await sql`
         insert into mi_refresh_state (authority_id, refreshed_at)
         select distinct authority_id, ${now}::timestamptz from conversations where id = any(${ids}::uuid[])
@@ -52,6 +56,67 @@ export async function refreshManagementInformation(db: Database, profiles: Autho
     select id, ${now}::timestamptz from authorities where not exists (select 1 from mi_dirty_conversations)
     on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(db);
   return { conversations, batches };
+}
+
+/** Decision codes that count as an assessment, and as a strategy discussion / section 47 enquiry (with that outcome). */
+export const ASSESSMENT_DECISIONS = ['child-and-family-assessment'];
+export const S47_DECISIONS = ['strategy-discussion'];
+export const S47_OUTCOMES = ['strategy-discussion'];
+
+/**
+ * Remakes the per-day totals (mi_daily, mi_daily_reasons) for the given authority days, or for
+ * everything, from the per-child rows. Refreshes in several processes take turns here (a
+ * transaction-scoped lock), so two never remake the same day at once.
+ */
+async function remakeDaily(tx: Executor, days: { authority_id: string; day: string }[] | 'all'): Promise<void> {
+  if (days !== 'all' && days.length === 0) return;
+  await sql`select pg_advisory_xact_lock(hashtext('mi_daily'))`.execute(tx);
+  const a = days === 'all' ? [] : days.map((d) => d.authority_id);
+  const d = days === 'all' ? [] : days.map((x) => x.day);
+  const chosen = days === 'all'
+    ? sql`true`
+    : sql`(f.authority_id, f.day) in (select * from unnest(${a}::text[], ${d}::date[]))`;
+  if (days === 'all') {
+    await sql`delete from mi_daily`.execute(tx);
+    await sql`delete from mi_daily_reasons`.execute(tx);
+  } else {
+    await sql`delete from mi_daily f where ${chosen}`.execute(tx);
+    await sql`delete from mi_daily_reasons f where ${chosen}`.execute(tx);
+  }
+  const dims = sql`cross join lateral (
+      select 'all', '' union all
+      select 'team', coalesce(f.team_id::text, '') union all
+      select 'worker', f.worker_id::text union all
+      select 'agency', coalesce(f.caller_agency_code, '') union all
+      select 'level', coalesce(f.level_code, '') union all
+      select 'outcome', coalesce(f.outcome_code, '') union all
+      select 'hours', case when f.out_of_hours then 'out' else 'in' end union all
+      select 'concern', c from unnest(f.concern_categories) c) dv(dim, value)`;
+  const n = (e: RawBuilder<unknown>) => sql`coalesce(sum(case when ${e} then 1 else 0 end), 0)::int`;
+  await sql`
+    insert into mi_daily (authority_id, day, dim, value, outcome_code, conversations, children, referrals, assessments, s47,
+      consent_yes, consent_no, decisions_needed, decided, in_time, repeats, flags, flag_rows, ooh, ooh_accepted, ooh_in_time, ooh_waiting)
+    select f.authority_id, f.day, dv.dim, dv.value, coalesce(f.outcome_code, ''),
+      ${n(sql`f.first_child`)}, count(*)::int, ${n(sql`f.social_care_referral`)},
+      ${n(sql`f.decision_code = any(${ASSESSMENT_DECISIONS}::text[])`)},
+      ${n(sql`f.decision_code = any(${S47_DECISIONS}::text[]) or f.outcome_code = any(${S47_OUTCOMES}::text[])`)},
+      ${n(sql`f.first_child and f.consent_given = 'yes'`)}, ${n(sql`f.first_child and f.consent_given = 'no'`)},
+      ${n(sql`f.requires_decision`)}, ${n(sql`f.requires_decision and f.decided_at is not null`)},
+      ${n(sql`f.requires_decision and f.decided_at is not null and f.decided_at <= f.decision_due_at`)},
+      ${n(sql`f.repeat_within_12_months`)}, coalesce(sum(f.accumulation_flags), 0)::int, ${n(sql`f.accumulation_flags > 0`)},
+      ${n(sql`f.first_child and f.out_of_hours`)}, ${n(sql`f.first_child and f.out_of_hours and f.handover_accepted_at is not null`)},
+      ${n(sql`f.first_child and f.out_of_hours and f.handover_accepted_at is not null and f.handover_accepted_at <= f.handover_due_at`)},
+      ${n(sql`f.first_child and f.out_of_hours and f.handover_due_at is not null and f.handover_accepted_at is null`)}
+    from mi_conversation_facts f ${dims}
+    where ${chosen}
+    group by 1, 2, 3, 4, 5`.execute(tx);
+  await sql`
+    insert into mi_daily_reasons (authority_id, day, dim, value, reason, conversations)
+    select f.authority_id, f.day, dv.dim, dv.value, r.reason, count(*)::int
+    from mi_conversation_facts f ${dims}
+    cross join lateral unnest(f.consent_reason_codes) r(reason)
+    where ${chosen} and f.first_child and f.consent_given = 'no'
+    group by 1, 2, 3, 4, 5`.execute(tx);
 }
 
 /**
@@ -108,6 +173,7 @@ export async function rebuildManagementInformation(db: Database, profiles: Autho
         from mi_conversation_facts) x
       where x.conversation_id = f.conversation_id and x.person_id = f.person_id
         and x.previous is not null and x.previous < x.started_at and x.previous >= x.started_at - interval '365 days'`.execute(tx);
+    await remakeDaily(tx, 'all');
     await sql`
       insert into mi_refresh_state (authority_id, refreshed_at) select id, ${now}::timestamptz from authorities
       on conflict (authority_id) do update set refreshed_at = excluded.refreshed_at`.execute(tx);

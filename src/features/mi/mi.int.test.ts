@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createTestApp, createUser, createServiceAccount, signedInAgent, errorSummary, type TestContext } from '../../../test/support/harness.js';
 import { refreshManagementInformation, rebuildManagementInformation, pendingRefresh } from './mi-refresh.js';
-import { MiService, NO_FILTERS, mondayOf } from './mi.service.js';
+import { MiService, NO_FILTERS, mondayOf, type MiFilters } from './mi.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import type { Principal } from '../../platform/auth/roles.js';
 
@@ -220,4 +220,34 @@ test('a full rebuild gives the same rows as the incremental refresh', async () =
   const latest = rebuilt.find((x) => !incremental.some((y) => y.conversation_id === x.conversation_id))!;
   assert.equal(latest.repeat_within_12_months, true, 'child A again: a repeat');
   assert.deepEqual(rebuilt.filter((x) => x !== latest), incremental, 'the same rows as the incremental refresh made');
+});
+
+test('the per-day totals give the same figures as the per-child rows, for no filter and for each single filter', async () => {
+  // One more conversation, counted by the incremental refresh (the totals so far came from the rebuild).
+  await conversation({ personIds: [c], outcome: 'social-care-assessment', agency: 'gp', consent: 'no' });
+  assert.equal((await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now())).conversations, 1);
+  const long = { from: '2026-01-01', to: '2026-03-31' };
+  const team = (await ctx.db.selectFrom('conversations').select('team_id').where('id', '=', first).executeTakeFirstOrThrow()).team_id!;
+  const cases: MiFilters[] = [
+    NO_FILTERS,
+    { ...NO_FILTERS, teamId: team },
+    { ...NO_FILTERS, workerId: worker.id },
+    { ...NO_FILTERS, agency: 'gp' },
+    { ...NO_FILTERS, concern: 'neglect' },
+    { ...NO_FILTERS, level: '3' },
+    { ...NO_FILTERS, outcome: 'social-care-assessment' },
+    { ...NO_FILTERS, hours: 'in' },
+  ];
+  for (const f of cases) {
+    const facts = await mi().dashboard(principal(worker), long, f, { source: 'facts' });
+    const daily = await mi().dashboard(principal(worker), long, f, { source: 'daily' });
+    assert.ok(facts.volume.conversations > 0, `some conversations for ${JSON.stringify(f)}`);
+    assert.equal(daily.volume.distinctChildren, null, 'the per-day totals cannot count children once across days');
+    const strip = (x: typeof facts) => ({ ...x, volume: { ...x.volume, distinctChildren: null } });
+    assert.deepEqual(strip(daily), strip(facts), `the same figures for ${JSON.stringify(f)}`);
+  }
+  const auto = await mi().dashboard(principal(worker), long, NO_FILTERS);
+  assert.equal(auto.volume.distinctChildren, null, 'a 90-day period reads the per-day totals');
+  const two = await mi().dashboard(principal(worker), long, { ...NO_FILTERS, agency: 'gp', level: '3' });
+  assert.notEqual(two.volume.distinctChildren, null, 'two filters read the per-child rows');
 });

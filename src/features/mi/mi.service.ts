@@ -4,7 +4,8 @@ import type { DB } from '../../platform/db/schema.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { Principal, Role } from '../../platform/auth/roles.js';
 import type { Period } from '../../platform/http/period.js';
-import { addDays, londonWallTimeToInstant } from '../../domain/dates.js';
+import { addDays, daysBetween, londonWallTimeToInstant } from '../../domain/dates.js';
+import { ASSESSMENT_DECISIONS, S47_DECISIONS, S47_OUTCOMES } from './mi-refresh.js';
 import { CONSENT_NOT_SOUGHT_REASONS } from '../../domain/codes.js';
 
 export const MI_DASHBOARD_ROLES: Role[] = ['team-manager', 'mi-analyst'];
@@ -39,10 +40,6 @@ export const DRILLS = {
 } as const;
 export type DrillKind = keyof typeof DRILLS;
 
-/** Decision codes that count as an assessment, and as a strategy discussion / section 47 enquiry. */
-const ASSESSMENT_DECISIONS = ['child-and-family-assessment'];
-const S47_DECISIONS = ['strategy-discussion'];
-const S47_OUTCOMES = ['strategy-discussion'];
 
 type Facts = SelectQueryBuilder<DB, 'mi_conversation_facts', object>;
 
@@ -50,7 +47,7 @@ export interface MiDashboard {
   asOf: Date | null;
   waiting: number;
   /** `children` counts a child once per conversation; `distinctChildren` once however many conversations. */
-  volume: { days: { day: string; conversations: number; children: number }[]; weeks: { week: string; conversations: number; children: number }[]; conversations: number; children: number; distinctChildren: number };
+  volume: { days: { day: string; conversations: number; children: number }[]; weeks: { week: string; conversations: number; children: number }[]; conversations: number; children: number; distinctChildren: number | null };
   outcomes: { code: string; label: string; children: number }[];
   conversion: { conversations: number; children: number; referrals: number; assessments: number; s47: number };
   consent: { yes: number; no: number; notRecorded: number; reasons: { code: string; label: string; n: number }[] };
@@ -83,7 +80,7 @@ export class MiService {
   }
 
   /** Every figure of the dashboard for the principal's authority, from one consistent snapshot. */
-  async dashboard(principal: Principal, period: Period, f: MiFilters): Promise<MiDashboard> {
+  async dashboard(principal: Principal, period: Period, f: MiFilters, opts: { source?: 'facts' | 'daily' } = {}): Promise<MiDashboard> {
     const profile = this.ctx.profiles.get(principal.authorityId);
     const now = this.ctx.clock.now();
     const a = principal.authorityId;
@@ -92,41 +89,8 @@ export class MiService {
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
       .execute(async (tx) => {
-        const n = (e: string) => sql<number>`coalesce(sum(case when ${sql.raw(e)} then 1 else 0 end), 0)::int`;
-        const totals = await this.facts(tx, a, period, f)
-          .select([
-            n('first_child').as('conversations'),
-            sql<number>`count(*)::int`.as('children'),
-            sql<number>`count(distinct child_key)::int`.as('distinct_children'),
-            n('social_care_referral').as('referrals'),
-            sql<number>`coalesce(sum(case when decision_code = any(${ASSESSMENT_DECISIONS}::text[]) then 1 else 0 end), 0)::int`.as('assessments'),
-            sql<number>`coalesce(sum(case when decision_code = any(${S47_DECISIONS}::text[]) or outcome_code = any(${S47_OUTCOMES}::text[]) then 1 else 0 end), 0)::int`.as('s47'),
-            n("first_child and consent_given = 'yes'").as('consent_yes'),
-            n("first_child and consent_given = 'no'").as('consent_no'),
-            n('requires_decision').as('decisions_needed'),
-            n('requires_decision and decided_at is not null').as('decided'),
-            n('requires_decision and decided_at is not null and decided_at <= decision_due_at').as('in_time'),
-            sql<number>`coalesce(sum(case when requires_decision and decided_at is null and decision_due_at < ${now} then 1 else 0 end), 0)::int`.as('overdue'),
-            n('repeat_within_12_months').as('repeats'),
-            sql<number>`coalesce(sum(accumulation_flags), 0)::int`.as('flags'),
-            n('accumulation_flags > 0').as('flag_rows'),
-            n('first_child and out_of_hours').as('ooh'),
-            n('first_child and out_of_hours and handover_accepted_at is not null').as('ooh_accepted'),
-            n('first_child and out_of_hours and handover_accepted_at is not null and handover_accepted_at <= handover_due_at').as('ooh_in_time'),
-            n('first_child and out_of_hours and handover_due_at is not null and handover_accepted_at is null').as('ooh_waiting'),
-          ])
-          .executeTakeFirstOrThrow();
-        const days = await this.facts(tx, a, period, f)
-          .select(['day', n('first_child').as('conversations'), sql<number>`count(*)::int`.as('children')])
-          .groupBy('day')
-          .orderBy('day')
-          .execute();
-        const outcomes = await this.facts(tx, a, period, f).select(['outcome_code', sql<number>`count(*)::int`.as('n')]).groupBy('outcome_code').execute();
-        const reasons = await this.facts(tx, a, period, f)
-          .where('first_child', '=', true)
-          .where('consent_given', '=', 'no')
-          .select([sql<string>`unnest(consent_reason_codes)`.as('code')])
-          .execute();
+        const daily = opts.source ? opts.source === 'daily' : useDaily(period, f);
+        const { totals, days, outcomes, reasons } = daily ? await this.fromDaily(tx, a, period, f, now) : await this.fromFacts(tx, a, period, f, now);
         const calls = await this.calls(tx, a, period);
         const state = await tx.selectFrom('mi_refresh_state').select('refreshed_at').where('authority_id', '=', a).executeTakeFirst();
         const waiting = await tx.selectFrom('mi_dirty_conversations').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
@@ -143,8 +107,7 @@ export class MiService {
           cur.children += d.children;
           weeks.set(w, cur);
         }
-        const reasonCounts = new Map<string, number>();
-        for (const r of reasons) reasonCounts.set(r.code, (reasonCounts.get(r.code) ?? 0) + 1);
+        const reasonCounts = new Map(reasons.map((r) => [r.code, r.n]));
         const reasonLabel = (code: string) => CONSENT_NOT_SOUGHT_REASONS.find((x) => x.code === code)?.label ?? code;
         const outcomeLabel = (code: string | null) => (code ? (profile.outcomes.find((o) => o.code === code)?.label ?? code) : 'Not recorded');
         return {
@@ -175,6 +138,78 @@ export class MiService {
           calls,
         };
       });
+  }
+
+  /** The figures from the per-child rows: any filters, any period (quick for short periods). */
+  private async fromFacts(tx: Executor, a: string, period: Period, f: MiFilters, now: Date): Promise<Figures> {
+    const n = (e: string) => sql<number>`coalesce(sum(case when ${sql.raw(e)} then 1 else 0 end), 0)::int`;
+    const totals = await this.facts(tx, a, period, f)
+      .select([
+        n('first_child').as('conversations'),
+        sql<number>`count(*)::int`.as('children'),
+        sql<number>`count(distinct child_key)::int`.as('distinct_children'),
+        n('social_care_referral').as('referrals'),
+        sql<number>`coalesce(sum(case when decision_code = any(${ASSESSMENT_DECISIONS}::text[]) then 1 else 0 end), 0)::int`.as('assessments'),
+        sql<number>`coalesce(sum(case when decision_code = any(${S47_DECISIONS}::text[]) or outcome_code = any(${S47_OUTCOMES}::text[]) then 1 else 0 end), 0)::int`.as('s47'),
+        n("first_child and consent_given = 'yes'").as('consent_yes'),
+        n("first_child and consent_given = 'no'").as('consent_no'),
+        n('requires_decision').as('decisions_needed'),
+        n('requires_decision and decided_at is not null').as('decided'),
+        n('requires_decision and decided_at is not null and decided_at <= decision_due_at').as('in_time'),
+        sql<number>`coalesce(sum(case when requires_decision and decided_at is null and decision_due_at < ${now} then 1 else 0 end), 0)::int`.as('overdue'),
+        n('repeat_within_12_months').as('repeats'),
+        sql<number>`coalesce(sum(accumulation_flags), 0)::int`.as('flags'),
+        n('accumulation_flags > 0').as('flag_rows'),
+        n('first_child and out_of_hours').as('ooh'),
+        n('first_child and out_of_hours and handover_accepted_at is not null').as('ooh_accepted'),
+        n('first_child and out_of_hours and handover_accepted_at is not null and handover_accepted_at <= handover_due_at').as('ooh_in_time'),
+        n('first_child and out_of_hours and handover_due_at is not null and handover_accepted_at is null').as('ooh_waiting'),
+      ])
+      .executeTakeFirstOrThrow();
+    const days = await this.facts(tx, a, period, f)
+      .select(['day', n('first_child').as('conversations'), sql<number>`count(*)::int`.as('children')])
+      .groupBy('day')
+      .orderBy('day')
+      .execute();
+    const outcomes = await this.facts(tx, a, period, f).select(['outcome_code', sql<number>`count(*)::int`.as('n')]).groupBy('outcome_code').execute();
+    const reasons = await sql<{ code: string; n: number }>`
+      select r.code, count(*)::int as n from (${this.facts(tx, a, period, f).where('first_child', '=', true).where('consent_given', '=', 'no').select(sql<string>`unnest(consent_reason_codes)`.as('code'))}) r
+      group by r.code`.execute(tx);
+    return { totals, days, outcomes, reasons: reasons.rows };
+  }
+
+  /**
+   * The same figures from the per-day totals (mi_daily), for long periods with at most one filter:
+   * a few hundred rows instead of every child's. A child is counted once per conversation here;
+   * decisions overdue now come from the per-child rows through their partial index.
+   */
+  private async fromDaily(tx: Executor, a: string, period: Period, f: MiFilters, now: Date): Promise<Figures> {
+    const [dim, value] = singleFilter(f);
+    const base = () => tx.selectFrom('mi_daily').where('authority_id', '=', a).where('dim', '=', dim).where('value', '=', value).where('day', '>=', period.from).where('day', '<=', period.to);
+    const s = (c: string) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)::int`;
+    const t = await base()
+      .select([
+        s('conversations').as('conversations'), s('children').as('children'), s('referrals').as('referrals'), s('assessments').as('assessments'), s('s47').as('s47'),
+        s('consent_yes').as('consent_yes'), s('consent_no').as('consent_no'), s('decisions_needed').as('decisions_needed'), s('decided').as('decided'),
+        s('in_time').as('in_time'), s('repeats').as('repeats'), s('flags').as('flags'), s('flag_rows').as('flag_rows'), s('ooh').as('ooh'),
+        s('ooh_accepted').as('ooh_accepted'), s('ooh_in_time').as('ooh_in_time'), s('ooh_waiting').as('ooh_waiting'),
+      ])
+      .executeTakeFirstOrThrow();
+    const overdue = await this.facts(tx, a, period, f)
+      .where('requires_decision', '=', true)
+      .where('decided_at', 'is', null)
+      .where('decision_due_at', '<', now)
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
+    const days = await base().select(['day', s('conversations').as('conversations'), s('children').as('children')]).groupBy('day').orderBy('day').execute();
+    const outcomes = (await base().select(['outcome_code', s('children').as('n')]).groupBy('outcome_code').execute()).map((o) => ({ outcome_code: o.outcome_code || null, n: o.n }));
+    const reasons = await tx
+      .selectFrom('mi_daily_reasons')
+      .where('authority_id', '=', a).where('dim', '=', dim).where('value', '=', value).where('day', '>=', period.from).where('day', '<=', period.to)
+      .select(['reason as code', s('conversations').as('n')])
+      .groupBy('reason')
+      .execute();
+    return { totals: { ...t, overdue: overdue.n, distinct_children: null }, days, outcomes, reasons };
   }
 
   /** Calls offered in the period (the phone line's own table: only the period applies, not the other filters). */
@@ -226,6 +261,32 @@ export class MiService {
       .limit(limit)
       .execute();
   }
+}
+
+interface Figures {
+  totals: {
+    conversations: number; children: number; distinct_children: number | null; referrals: number; assessments: number; s47: number;
+    consent_yes: number; consent_no: number; decisions_needed: number; decided: number; in_time: number; overdue: number;
+    repeats: number; flags: number; flag_rows: number; ooh: number; ooh_accepted: number; ooh_in_time: number; ooh_waiting: number;
+  };
+  days: { day: string; conversations: number; children: number }[];
+  outcomes: { outcome_code: string | null; n: number }[];
+  reasons: { code: string; n: number }[];
+}
+
+/** Periods longer than this, with at most one filter, are read from the per-day totals. */
+export const DAILY_TOTALS_AFTER_DAYS = 31;
+
+const FILTER_DIMS: [keyof MiFilters, string][] = [['teamId', 'team'], ['workerId', 'worker'], ['agency', 'agency'], ['concern', 'concern'], ['level', 'level'], ['outcome', 'outcome'], ['hours', 'hours']];
+
+/** The one filter in use as the per-day totals name it, or ['all', ''] for none. */
+function singleFilter(f: MiFilters): [string, string] {
+  const used = FILTER_DIMS.filter(([k]) => f[k]);
+  return used.length ? [used[0]![1], String(f[used[0]![0]])] : ['all', ''];
+}
+
+export function useDaily(period: Period, f: MiFilters): boolean {
+  return FILTER_DIMS.filter(([k]) => f[k]).length <= 1 && daysBetween(period.from, period.to) + 1 > DAILY_TOTALS_AFTER_DAYS;
 }
 
 function everyDay(period: Period): string[] {

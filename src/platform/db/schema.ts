@@ -631,6 +631,8 @@ export interface DB {
   mi_conversation_facts: MiConversationFactsTable;
   mi_dirty_conversations: { conversation_id: string; marked_at: DefaultedTimestamp };
   mi_refresh_state: { authority_id: string; refreshed_at: Timestamp };
+  mi_daily: MiDailyTable;
+  mi_daily_reasons: { authority_id: string; day: ColumnType<string, string, string>; dim: string; value: string; reason: string; conversations: number };
   professionals: ProfessionalsTable;
   conversation_professionals: ConversationProfessionalsTable;
   professional_changes: ProfessionalChangesTable;
@@ -862,6 +864,32 @@ export interface BeforeYouCallQuestionsTable {
   status_note: string | null;
   status_by: string | null;
   status_at: Timestamp | null;
+}
+
+/** Migration 0018: per day, single filter (dim, value) and outcome, the dashboard's additive counts. */
+export interface MiDailyTable {
+  authority_id: string;
+  day: ColumnType<string, string, string>;
+  dim: string;
+  value: string;
+  outcome_code: string;
+  conversations: number;
+  children: number;
+  referrals: number;
+  assessments: number;
+  s47: number;
+  consent_yes: number;
+  consent_no: number;
+  decisions_needed: number;
+  decided: number;
+  in_time: number;
+  repeats: number;
+  flags: number;
+  flag_rows: number;
+  ooh: number;
+  ooh_accepted: number;
+  ooh_in_time: number;
+  ooh_waiting: number;
 }
 
 /** Migration 0018: one row per child of each completed conversation, for the MI dashboard. */

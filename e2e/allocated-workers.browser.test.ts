@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
-import { go, heading, signIn, menu } from './support/pages.js';
+import { go, heading, signIn, menu, recordConcernConsentAndWorries } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
@@ -178,22 +178,11 @@ step('the worker completes a conversation “Passed to the allocated worker”',
   await heading(worker, 'Family and household');
   await go(worker, worker.getByRole('link', { name: 'Continue' }));
 
-  await heading(worker, 'Where the child is and the concern');
-  await worker.getByLabel('Where is Ava Marlow now?').fill('At school');
-  await worker.getByRole('group', { name: 'Is Ava Marlow safe tonight?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'What is the concern about?' }).getByLabel('Neglect').check();
-  await worker.getByLabel('The concern, as the caller describes it').fill('Ava has arrived hungry three days running.');
-  await worker.getByRole('group', { name: 'How immediate is it?' }).getByLabel(/Soon – the child needs help/).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Parents informed and consent');
-  await worker.getByRole('group', { name: 'Have the parents or carers been told about the concern?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'Did the parents or carers consent to this call?' }).getByLabel('Yes', { exact: true }).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Worries, strengths and what needs to happen');
-  await worker.getByLabel('What are we worried about?').fill('Hunger at school.');
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
+  await recordConcernConsentAndWorries(worker, {
+    child: 'Ava Marlow', concern: 'Neglect', immediacy: /Soon – the child needs help/,
+    detail: 'Ava has arrived hungry three days running.',
+    worries: 'Hunger at school.',
+  });
 
   await heading(worker, 'Agreed outcome');
   const child = worker.getByRole('group', { name: 'Ava Marlow', exact: true });

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
-import { go, heading, errorLinks, successBanner, signIn, menu } from './support/pages.js';
+import { go, heading, errorLinks, successBanner, signIn, menu, recordConcernConsentAndWorries } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -114,22 +114,11 @@ step('a CADS worker completes a conversation where the caller does not agree wit
   await heading(worker, 'Family and household');
   await go(worker, worker.getByRole('link', { name: 'Continue' }));
 
-  await heading(worker, 'Where the child is and the concern');
-  await worker.getByLabel('Where is Ellis Marchbanks now?').fill('At school');
-  await worker.getByRole('group', { name: 'Is Ellis Marchbanks safe tonight?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'What is the concern about?' }).getByLabel('Neglect').check();
-  await worker.getByLabel('The concern, as the caller describes it').fill('Ellis often arrives hungry and in the same clothes.');
-  await worker.getByRole('group', { name: 'How immediate is it?' }).getByLabel(/Soon – the child needs help/).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Parents informed and consent');
-  await worker.getByRole('group', { name: 'Have the parents or carers been told about the concern?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'Did the parents or carers consent to this call?' }).getByLabel('Yes', { exact: true }).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Worries, strengths and what needs to happen');
-  await worker.getByLabel('What are we worried about?').fill('Possible neglect.');
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
+  await recordConcernConsentAndWorries(worker, {
+    child: 'Ellis Marchbanks', concern: 'Neglect', immediacy: /Soon – the child needs help/,
+    detail: 'Ellis often arrives hungry and in the same clothes.',
+    worries: 'Possible neglect.',
+  });
 
   await heading(worker, 'Agreed outcome');
   const child = worker.getByRole('group', { name: 'Ellis Marchbanks', exact: true });

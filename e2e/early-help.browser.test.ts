@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
-import { go, heading, errorLinks, successBanner, signIn, menu } from './support/pages.js';
+import { go, heading, errorLinks, successBanner, signIn, menu, recordConcernConsentAndWorries } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -115,22 +115,11 @@ step('a CADS worker records a conversation whose agreed outcome is an Early Help
   await heading(worker, 'Family and household');
   await go(worker, worker.getByRole('link', { name: 'Continue' }));
 
-  await heading(worker, 'Where the child is and the concern');
-  await worker.getByLabel('Where is Poppy Wainwright now?').fill('At school');
-  await worker.getByRole('group', { name: 'Is Poppy Wainwright safe tonight?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'What is the concern about?' }).getByLabel('Neglect').check();
-  await worker.getByLabel('The concern, as the caller describes it').fill('Poppy is often late and tired; her attendance has fallen this term.');
-  await worker.getByRole('group', { name: 'How immediate is it?' }).getByLabel(/Not immediate/).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Parents informed and consent');
-  await worker.getByRole('group', { name: 'Have the parents or carers been told about the concern?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'Did the parents or carers consent to this call?' }).getByLabel('Yes', { exact: true }).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Worries, strengths and what needs to happen');
-  await worker.getByLabel('What are we worried about?').fill('Attendance has fallen to 82%; mornings at home are chaotic.');
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
+  await recordConcernConsentAndWorries(worker, {
+    child: 'Poppy Wainwright', concern: 'Neglect', immediacy: /Not immediate/,
+    detail: 'Poppy is often late and tired; her attendance has fallen this term.',
+    worries: 'Attendance has fallen to 82%; mornings at home are chaotic.',
+  });
 
   await heading(worker, 'Agreed outcome');
   const child = worker.getByRole('group', { name: 'Poppy Wainwright', exact: true });

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PageHealth } from './support/page-health.js';
-import { go, heading, errorLinks, successBanner, signIn, menu } from './support/pages.js';
+import { go, heading, errorLinks, successBanner, signIn, menu, recordConcernConsentAndWorries } from './support/pages.js';
 import { chromiumMissing, journeySteps, launchChromium, SCREENSHOTS } from './support/journey.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestContext, createUser, TEST_PASSWORD, type TestContext } from '../test/support/harness.js';
@@ -155,22 +155,11 @@ step('a CADS worker records a conversation whose agreed outcome is MASH checks',
   await heading(worker, 'Family and household');
   await go(worker, worker.getByRole('link', { name: 'Continue' }));
 
-  await heading(worker, 'Where the child is and the concern');
-  await worker.getByLabel('Where is Kayleigh Thistlewood now?').fill('At school');
-  await worker.getByRole('group', { name: 'Is Kayleigh Thistlewood safe tonight?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'What is the concern about?' }).getByLabel('Domestic abuse').check();
-  await worker.getByLabel('The concern, as the caller describes it').fill('Kayleigh said there was shouting and a broken door at home last night.');
-  await worker.getByRole('group', { name: 'How immediate is it?' }).getByLabel(/Soon – the child needs help/).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Parents informed and consent');
-  await worker.getByRole('group', { name: 'Have the parents or carers been told about the concern?' }).getByLabel('Yes', { exact: true }).check();
-  await worker.getByRole('group', { name: 'Did the parents or carers consent to this call?' }).getByLabel('Yes', { exact: true }).check();
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
-
-  await heading(worker, 'Worries, strengths and what needs to happen');
-  await worker.getByLabel('What are we worried about?').fill('Possible domestic abuse at home.');
-  await go(worker, worker.getByRole('button', { name: 'Save and continue' }));
+  await recordConcernConsentAndWorries(worker, {
+    child: 'Kayleigh Thistlewood', concern: 'Domestic abuse', immediacy: /Soon – the child needs help/,
+    detail: 'Kayleigh said there was shouting and a broken door at home last night.',
+    worries: 'Possible domestic abuse at home.',
+  });
 
   await heading(worker, 'Agreed outcome');
   const child = worker.getByRole('group', { name: 'Kayleigh Thistlewood', exact: true });

@@ -39,3 +39,30 @@ export async function signIn(page: Page, email: string): Promise<void> {
 
 /** The service navigation. */
 export const menu = (page: Page) => page.getByRole('navigation', { name: 'Menu' });
+
+/**
+ * The three middle sections of a conversation about one child, as a worker fills them in on a call
+ * where the parents know and consented: where the child is (at school, safe tonight), the concern and
+ * how immediate it is, consent, and the worries. Starts on the concern section; ends on the outcome.
+ */
+export async function recordConcernConsentAndWorries(
+  page: Page,
+  c: { child: string; concern: string; detail: string; immediacy: RegExp; worries: string },
+): Promise<void> {
+  await heading(page, 'Where the child is and the concern');
+  await page.getByLabel(`Where is ${c.child} now?`).fill('At school');
+  await page.getByRole('group', { name: `Is ${c.child} safe tonight?` }).getByLabel('Yes', { exact: true }).check();
+  await page.getByRole('group', { name: 'What is the concern about?' }).getByLabel(c.concern).check();
+  await page.getByLabel('The concern, as the caller describes it').fill(c.detail);
+  await page.getByRole('group', { name: 'How immediate is it?' }).getByLabel(c.immediacy).check();
+  await go(page, page.getByRole('button', { name: 'Save and continue' }));
+
+  await heading(page, 'Parents informed and consent');
+  await page.getByRole('group', { name: 'Have the parents or carers been told about the concern?' }).getByLabel('Yes', { exact: true }).check();
+  await page.getByRole('group', { name: 'Did the parents or carers consent to this call?' }).getByLabel('Yes', { exact: true }).check();
+  await go(page, page.getByRole('button', { name: 'Save and continue' }));
+
+  await heading(page, 'Worries, strengths and what needs to happen');
+  await page.getByLabel('What are we worried about?').fill(c.worries);
+  await go(page, page.getByRole('button', { name: 'Save and continue' }));
+}

@@ -511,9 +511,14 @@ step('the team manager sees the conversation on the team list and records the de
   await axe(manager, 'record the decision with errors');
   await manager.getByLabel('Decision', { exact: true }).selectOption({ label: 'Child and family assessment (section 17)' });
   await manager.getByLabel('Reasons for the decision').fill('Unexplained injury alongside neglect indicators and repeated contacts.');
+  // Further action needs the census's primary need.
+  await go(manager, manager.getByRole('button', { name: 'Record decision for Ellie Smith-Jones' }));
+  assert.deepEqual(await errorLinks(manager), [{ text: 'Select the primary need, or “N0 Not stated” if it is not known yet', href: '#primary-need' }]);
+  await manager.getByLabel('Primary need').selectOption({ label: 'N1 Abuse, neglect and exploitation' });
   await go(manager, manager.getByRole('button', { name: 'Record decision for Ellie Smith-Jones' }));
   await manager.getByRole('heading', { name: 'Decision recorded' }).waitFor();
   await manager.getByText(/Child and family assessment \(section 17\) – Unexplained injury/).waitFor();
+  await manager.getByText('N1 Abuse, neglect and exploitation').waitFor();
   await axe(manager, 'record with decision');
 
   // Decided, so it has left the queue.

@@ -24,6 +24,28 @@ export const NOT_HELD = [
 
 export const PRIMARY_NEED_CODES = ['N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'N8', 'N9', 'N0'] as const;
 
+/** The primary need codes with their labels, in the census's order (if two fit, the higher one is chosen). */
+export const PRIMARY_NEEDS: { code: (typeof PRIMARY_NEED_CODES)[number]; label: string }[] = [
+  { code: 'N1', label: 'Abuse, neglect and exploitation' },
+  { code: 'N2', label: "Child's disability or illness" },
+  { code: 'N3', label: 'Parental disability or illness' },
+  { code: 'N4', label: 'Family in acute stress' },
+  { code: 'N5', label: 'Family dysfunction' },
+  { code: 'N6', label: 'Socially unacceptable behaviour' },
+  { code: 'N7', label: 'Low income' },
+  { code: 'N8', label: 'Absent parenting' },
+  { code: 'N9', label: 'Cases other than children in need' },
+  { code: 'N0', label: 'Not stated' },
+];
+
+/** Decisions that end a referral with no further action by children's social care (ReferralNFA = 1). */
+export const NFA_DECISION_CODES: readonly string[] = ['advice-no-further-action', 'early-help'];
+
+/** Rule 8610: a referral that leads to further action needs a primary need code. */
+export function needsPrimaryNeed(decisionCode: string): boolean {
+  return !NFA_DECISION_CODES.includes(decisionCode);
+}
+
 export interface CinReferral {
   /** ISO date of the referral (the conversation's London date). */
   referralDate: string;

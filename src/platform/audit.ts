@@ -28,7 +28,7 @@ export type AuditEvent =
   | { action: 'conversation.child-removed'; conversationId: string; personIds: string[] }
   | { action: 'written-record.requested'; conversationId: string; personIds: string[]; details: { reason: string } }
   | { action: 'written-record.previewed'; conversationId: string; personIds: string[] }
-  | { action: 'decision.recorded'; conversationId: string; personIds: string[]; details: { decisionCode: string } }
+  | { action: 'decision.recorded'; conversationId: string; personIds: string[]; details: { decisionCode: string; primaryNeed?: string | null } }
   | { action: 'conversation.handover-accepted'; conversationId: string; personIds: string[]; details: { dueAt: string | null; overdue: boolean } }
   | { action: 'audit-trail.viewed'; personId: string }
   | { action: 'call.viewed'; callId: string; personIds: string[]; details: { conversationIds: string[] } }

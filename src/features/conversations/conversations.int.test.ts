@@ -143,10 +143,17 @@ describe('recording a conversation about two siblings without consent', () => {
   });
 
   test('recording the decision takes it off the list', async () => {
+    const noNeed = await worker.post(`/conversations/${id}/decision`, { 'person-id': kids.ellie, decision: 'child-and-family-assessment', rationale: 'Threshold met.' });
+    assert.equal(noNeed.status, 400, 'an assessment needs the primary need');
+    assert.deepEqual(errorSummary(noNeed.body), [['#primary-need', 'Select the primary need, or “N0 Not stated” if it is not known yet']]);
+    const badNeed = await worker.post(`/conversations/${id}/decision`, { 'person-id': kids.ellie, decision: 'child-and-family-assessment', 'primary-need': 'N12', rationale: 'Threshold met.' });
+    assert.equal(badNeed.status, 400, 'only N0 to N9');
     for (const pid of [kids.ellie, kids.alfie]) {
-      const res = await worker.post(`/conversations/${id}/decision`, { 'person-id': pid, decision: 'child-and-family-assessment', rationale: 'Threshold met.' });
+      const res = await worker.post(`/conversations/${id}/decision`, { 'person-id': pid, decision: 'child-and-family-assessment', 'primary-need': 'N1', rationale: 'Threshold met.' });
       assert.equal(res.status, 302);
     }
+    const saved = await ctx.db.selectFrom('decisions').select('primary_need_code').where('conversation_id', '=', id).execute();
+    assert.deepEqual(saved.map((d) => d.primary_need_code), ['N1', 'N1'], 'the primary need is kept with each decision');
     const list = await worker.get('/');
     assert.doesNotMatch(list.body.split('Drafts and corrections')[0]!, /Fernsby/);
   });

@@ -125,12 +125,12 @@ export class ConversationsRepository {
     return db
       .selectFrom('decisions as d')
       .innerJoin('users as u', 'u.id', 'd.decided_by')
-      .select(['d.person_id', 'd.decision_code', 'd.rationale', 'd.decided_at', 'u.display_name'])
+      .select(['d.person_id', 'd.decision_code', 'd.primary_need_code', 'd.rationale', 'd.decided_at', 'u.display_name'])
       .where('d.conversation_id', '=', id)
       .execute();
   }
 
-  async insertDecision(db: Executor, row: { id: string; authority_id: string; conversation_id: string; person_id: string; decision_code: string; rationale: string; decided_by: string; decided_at: Date }) {
+  async insertDecision(db: Executor, row: { id: string; authority_id: string; conversation_id: string; person_id: string; decision_code: string; primary_need_code: string | null; rationale: string; decided_by: string; decided_at: Date }) {
     await db.insertInto('decisions').values(row).execute();
   }
 

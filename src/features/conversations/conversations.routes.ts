@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { CAN } from '../../platform/auth/roles.js';
+import { PRIMARY_NEEDS } from '../../domain/cin-census.js';
 import { auditContext, bodyOf, list, opt, str, type FormBody } from '../../platform/http/forms.js';
 import { toErrorList, HttpError } from '../../platform/http/errors.js';
 import { uuidParam } from '../../platform/http/params.js';
@@ -320,13 +321,13 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
     const v = await conversations.view(request.principal!, uuidParam(request), auditContext(request));
     const profile = conversations.profileFor(request.principal!);
     const needing = v.children.filter((c) => profile.outcomes.find((o) => o.code === c.outcome_code)?.requiresDecision && !v.decisions.some((d) => d.person_id === c.person_id));
-    return reply.view('conversations/views/decision.njk', { title: 'Record the decision', ...v, needing, values: {}, backLink: `/conversations/${v.conversation.id}`, ...extra });
+    return reply.view('conversations/views/decision.njk', { title: 'Record the decision', ...v, needing, primaryNeeds: PRIMARY_NEEDS.map((n) => ({ code: n.code, label: `${n.code} ${n.label}` })), values: {}, backLink: `/conversations/${v.conversation.id}`, ...extra });
   };
   app.get('/conversations/:id/decision', { config: decide }, (request, reply) => renderDecision(request, reply));
   app.post('/conversations/:id/decision', { config: decide }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);
-    const result = await conversations.recordDecision(request.principal!, id, { personId: str(body['person-id']), decisionCode: str(body.decision), rationale: str(body.rationale) }, auditContext(request));
+    const result = await conversations.recordDecision(request.principal!, id, { personId: str(body['person-id']), decisionCode: str(body.decision), primaryNeed: str(body['primary-need']), rationale: str(body.rationale) }, auditContext(request));
     if (!result.ok) {
       reply.code(400);
       return renderDecision(request, reply, { errors: toErrorList(result.errors), values: body });

@@ -9,6 +9,7 @@ import type { AuthorityProfile } from '../../domain/authority-profile.js';
 import { HttpError, notFound } from '../../platform/http/errors.js';
 import { ConversationsRepository, type ChildFields, type ChildWithPerson, type VersionFields } from './conversations.repository.js';
 import { validateForCompletion, type ConversationDraft, type FieldError } from '../../domain/conversation-rules.js';
+import { needsPrimaryNeed, PRIMARY_NEEDS } from '../../domain/cin-census.js';
 import { decisionDeadline } from '../../domain/working-days.js';
 import type { ServiceCalendars } from '../../platform/calendars.js';
 import { evaluateAccumulation, longestLookbackDays } from '../../domain/accumulation.js';
@@ -324,12 +325,18 @@ export class ConversationsService {
   async recordDecision(
     principal: Principal,
     id: string,
-    input: { personId: string; decisionCode: string; rationale: string },
+    input: { personId: string; decisionCode: string; primaryNeed?: string; rationale: string },
     audit: AuditContext,
   ): Promise<{ ok: true } | { ok: false; errors: FieldError[] }> {
     const profile = this.profileFor(principal);
     const errors: FieldError[] = [];
-    if (!profile.decisions.some((d) => d.code === input.decisionCode)) errors.push({ field: 'decision', message: 'Select the decision' });
+    const decided = profile.decisions.some((d) => d.code === input.decisionCode);
+    if (!decided) errors.push({ field: 'decision', message: 'Select the decision' });
+    const need = input.primaryNeed?.trim() || null;
+    if (need && !PRIMARY_NEEDS.some((n) => n.code === need)) errors.push({ field: 'primary-need', message: 'Select the primary need from the list' });
+    else if (!need && decided && needsPrimaryNeed(input.decisionCode)) {
+      errors.push({ field: 'primary-need', message: 'Select the primary need, or “N0 Not stated” if it is not known yet' });
+    }
     if (!input.rationale.trim()) errors.push({ field: 'rationale', message: 'Enter the reasons for the decision' });
     if (errors.length) return { ok: false, errors };
     await this.db.transaction().execute(async (tx) => {
@@ -346,11 +353,12 @@ export class ConversationsService {
         conversation_id: id,
         person_id: input.personId,
         decision_code: input.decisionCode,
+        primary_need_code: need,
         rationale: input.rationale.trim(),
         decided_by: principal.id,
         decided_at: this.clock.now(),
       });
-      await recordAudit(tx, audit, { action: 'decision.recorded', conversationId: id, personIds: [input.personId], details: { decisionCode: input.decisionCode } });
+      await recordAudit(tx, audit, { action: 'decision.recorded', conversationId: id, personIds: [input.personId], details: { decisionCode: input.decisionCode, primaryNeed: need } });
     });
     return { ok: true };
   }

@@ -21,6 +21,7 @@ import { MatchingService, personMatchInput } from '../matching/matching.service.
 import { isValidNhsNumber, nhsNumberCheckDigit } from '../../domain/nhs-number.js';
 import { normaliseUkPhone } from '../../domain/phone.js';
 import { upnCheckLetter } from '../../domain/upn.js';
+import { needsPrimaryNeed } from '../../domain/cin-census.js';
 import { CalendarCoverageError, decisionDeadline, type WorkingCalendar } from '../../domain/working-days.js';
 import { hashPassword } from '../../platform/auth/passwords.js';
 import { AuthorityProfiles } from '../../platform/authorities.js';
@@ -1935,6 +1936,8 @@ class AuthorityGenerator {
           conversation_id: id,
           person_id: (plan.children[i] as ChildRef).id,
           decision_code: code,
+          // The primary need follows the worries talked about (no random draw, so the rest of the demo is unchanged).
+          primary_need_code: needsPrimaryNeed(code) ? demoPrimaryNeed(categories) : null,
           rationale: DECISION_RATIONALE[code] ?? `${p.decisions.find((d) => d.code === code)?.label ?? code}.`,
           decided_by: this.userIds.manager,
           // Most decisions are made within a few hours of the call.
@@ -2144,4 +2147,13 @@ export async function loadDemoData(db: Database, opts: LoadDemoDataOptions): Pro
   });
 
   return { loaded, users };
+}
+
+/** A primary need for a demo decision, from the categories of concern talked about. */
+function demoPrimaryNeed(categories: string[]): string {
+  if (categories.some((c) => /neglect|abuse|exploitation|domestic|sexual|physical|emotional/.test(c))) return 'N1';
+  if (categories.some((c) => /mental|substance|parent/.test(c))) return 'N3';
+  if (categories.some((c) => /disab|health/.test(c))) return 'N2';
+  if (categories.some((c) => /behaviour|offend|missing/.test(c))) return 'N6';
+  return 'N4';
 }

@@ -77,8 +77,7 @@ async function remakeDaily(tx: Executor, days: { authority_id: string; day: stri
     ? sql`true`
     : sql`(f.authority_id, f.day) in (select * from unnest(${a}::text[], ${d}::date[]))`;
   if (days === 'all') {
-    await sql`delete from mi_daily`.execute(tx);
-    await sql`delete from mi_daily_reasons`.execute(tx);
+    await sql`truncate mi_daily, mi_daily_reasons`.execute(tx);
   } else {
     await sql`delete from mi_daily f where ${chosen}`.execute(tx);
     await sql`delete from mi_daily_reasons f where ${chosen}`.execute(tx);
@@ -119,32 +118,36 @@ async function remakeDaily(tx: Executor, days: { authority_id: string; day: stri
     group by 1, 2, 3, 4, 5`.execute(tx);
 }
 
+/** The summary table's columns, in the order `factsSelect` gives them. */
+const FACT_COLUMNS = [
+  'conversation_id', 'person_id', 'child_key', 'started_at', 'authority_id', 'day', 'week', 'reference', 'team_id', 'worker_id', 'service', 'out_of_hours',
+  'caller_type', 'caller_agency_code', 'concern_categories', 'level_code', 'outcome_code', 'first_child',
+  'social_care_referral', 'requires_decision', 'decision_code', 'primary_need_code', 'decision_due_at', 'decided_at',
+  'parents_informed', 'consent_given', 'consent_reason_codes', 'repeat_within_12_months', 'accumulation_flags',
+  'handover_due_at', 'handover_accepted_at', 'refreshed_at',
+] as const;
+
 /**
- * The INSERT … SELECT that makes summary rows from conversations; the caller adds the WHERE
- * (the batch's ids, or every completed conversation). `repeat_within_12_months` is set afterwards.
- * The child's key is their own id unless the record was merged (then the record finally kept).
+ * The SELECT that makes summary rows from conversations, one column per FACT_COLUMNS; the caller
+ * adds the WHERE (the batch's ids, or every completed conversation). `repeat_within_12_months` is
+ * false here and worked out afterwards. The child's key is their own id unless the record was
+ * merged (then the record finally kept).
  */
-function insertFacts(flags: string, now: Date): RawBuilder<unknown> {
+function factsSelect(flags: string, now: Date): RawBuilder<unknown> {
   return sql`
-    insert into mi_conversation_facts (
-      conversation_id, person_id, child_key, started_at, authority_id, day, week, reference, team_id, worker_id, service, out_of_hours,
-      caller_type, caller_agency_code, concern_categories, level_code, outcome_code, first_child,
-      social_care_referral, requires_decision, decision_code, decision_due_at, decided_at,
-      parents_informed, consent_given, consent_reason_codes, repeat_within_12_months, accumulation_flags,
-      handover_due_at, handover_accepted_at, refreshed_at)
     select
-      c.id, cc.person_id, case when p.merged_into_id is null then cc.person_id else mi_final_person(cc.person_id) end,
-      c.started_at, c.authority_id, d.day, (d.day - ((extract(isodow from d.day)::int - 1)))::date, c.reference,
+      c.id as conversation_id, cc.person_id, case when p.merged_into_id is null then cc.person_id else mi_final_person(cc.person_id) end as child_key,
+      c.started_at, c.authority_id, d.day, (d.day - ((extract(isodow from d.day)::int - 1)))::date as week, c.reference,
       c.team_id, c.worker_id, c.service, c.out_of_hours,
       v.caller_type, v.caller_agency_code, v.concern_categories, cc.level_code, cc.outcome_code,
-      cc.position = (select min(x.position) from conversation_children x where x.conversation_id = c.id and x.version = c.current_version),
-      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'referral')::boolean, false),
-      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'decision')::boolean, false),
-      dec.decision_code, c.decision_due_at, dec.decided_at,
+      cc.position = (select min(x.position) from conversation_children x where x.conversation_id = c.id and x.version = c.current_version) as first_child,
+      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'referral')::boolean, false) as social_care_referral,
+      coalesce((${flags}::jsonb -> c.authority_id -> cc.outcome_code ->> 'decision')::boolean, false) as requires_decision,
+      dec.decision_code, dec.primary_need_code, c.decision_due_at, dec.decided_at,
       v.parents_informed, v.consent_given, v.consent_reason_codes,
-      false,
-      (select count(*)::int from accumulation_flags f where f.conversation_id = c.id and f.person_id = cc.person_id),
-      c.handover_due_at, c.handover_accepted_at, ${now}::timestamptz
+      false as repeat_within_12_months,
+      (select count(*)::int from accumulation_flags f where f.conversation_id = c.id and f.person_id = cc.person_id) as accumulation_flags,
+      c.handover_due_at, c.handover_accepted_at, ${now}::timestamptz as refreshed_at
     from conversations c
     join conversation_versions v on v.conversation_id = c.id and v.version = c.current_version
     join conversation_children cc on cc.conversation_id = c.id and cc.version = c.current_version
@@ -153,26 +156,36 @@ function insertFacts(flags: string, now: Date): RawBuilder<unknown> {
     left join decisions dec on dec.conversation_id = c.id and dec.person_id = cc.person_id`;
 }
 
+const factColumnList = sql.raw(FACT_COLUMNS.join(', '));
+
+/** INSERT … SELECT of summary rows; the caller adds the WHERE. */
+function insertFacts(flags: string, now: Date): RawBuilder<unknown> {
+  return sql`insert into mi_conversation_facts (${factColumnList}) ${factsSelect(flags, now)}`;
+}
+
 /**
  * Remakes the whole summary table in one transaction, set-based: for a first load, a restore, or
  * after changing which outcomes count as referrals. Everything marked before it started is done by it.
+ *
+ * The rows are written once, in authority and day order, with the repeat flag worked out on the way
+ * in (a window over each child's conversations), so a month's rows sit together on disk and no row
+ * is rewritten. The table is emptied with TRUNCATE, which holds off readers until the rebuild
+ * commits; then it is vacuumed so that index-only reads work at once.
  */
 export async function rebuildManagementInformation(db: Database, profiles: AuthorityProfiles, now: Date): Promise<{ rows: number }> {
   const flags = JSON.stringify(outcomeFlags(profiles));
-  return db.transaction().execute(async (tx) => {
-    await sql`lock table mi_conversation_facts in exclusive mode`.execute(tx);
+  const withRepeat = sql.raw(FACT_COLUMNS.map((c) => (c === 'repeat_within_12_months'
+    ? "coalesce(x.previous < x.started_at and x.previous >= x.started_at - interval '365 days', false)"
+    : `x.${c}`)).join(', '));
+  const result = await db.transaction().execute(async (tx) => {
     await sql`delete from mi_dirty_conversations`.execute(tx);
-    await sql`delete from mi_conversation_facts`.execute(tx);
-    await sql`${insertFacts(flags, now)} where c.status = 'completed'`.execute(tx);
-    // The previous conversation about the same child (another conversation, started earlier).
+    await sql`truncate mi_conversation_facts`.execute(tx);
     await sql`
-      update mi_conversation_facts f set repeat_within_12_months = true
-      from (
-        select conversation_id, person_id, started_at,
-          max(started_at) over (partition by child_key order by started_at rows between unbounded preceding and 1 preceding) as previous
-        from mi_conversation_facts) x
-      where x.conversation_id = f.conversation_id and x.person_id = f.person_id
-        and x.previous is not null and x.previous < x.started_at and x.previous >= x.started_at - interval '365 days'`.execute(tx);
+      insert into mi_conversation_facts (${factColumnList})
+      select ${withRepeat} from (
+        select s.*, max(s.started_at) over (partition by s.child_key order by s.started_at rows between unbounded preceding and 1 preceding) as previous
+        from (${factsSelect(flags, now)} where c.status = 'completed') s) x
+      order by x.authority_id, x.day, x.started_at`.execute(tx);
     await remakeDaily(tx, 'all');
     await sql`
       insert into mi_refresh_state (authority_id, refreshed_at) select id, ${now}::timestamptz from authorities
@@ -180,6 +193,9 @@ export async function rebuildManagementInformation(db: Database, profiles: Autho
     const n = await sql<{ n: number }>`select count(*)::int as n from mi_conversation_facts`.execute(tx);
     return { rows: n.rows[0]!.n };
   });
+  await sql`vacuum analyze mi_conversation_facts`.execute(db);
+  await sql`vacuum analyze mi_daily`.execute(db);
+  return result;
 }
 
 /** Per authority, per outcome code: does it count as a social care referral, and does it need a decision? */

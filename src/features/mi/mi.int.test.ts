@@ -117,7 +117,7 @@ test('a decision marks the conversation again; the refresh counts it as in time;
   const svc = new ConversationsService(ctx.db, ctx.clock, ctx.profiles, ctx.calendars);
   const audit = { principal: principal(worker), ip: null, requestId: null };
   ctx.clock.set('2026-03-02T15:00:00Z');
-  const r = await svc.recordDecision(principal(worker), first, { personId: a, decisionCode: 'child-and-family-assessment', rationale: 'Needs an assessment' }, audit);
+  const r = await svc.recordDecision(principal(worker), first, { personId: a, decisionCode: 'child-and-family-assessment', primaryNeed: 'N4', rationale: 'Needs an assessment' }, audit);
   assert.ok(r.ok, 'decision recorded');
   assert.equal(await pendingRefresh(ctx.db), 1, 'the decision marked its conversation');
   await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
@@ -242,9 +242,12 @@ test('the per-day totals give the same figures as the per-child rows, for no fil
     const facts = await mi().dashboard(principal(worker), long, f, { source: 'facts' });
     const daily = await mi().dashboard(principal(worker), long, f, { source: 'daily' });
     assert.ok(facts.volume.conversations > 0, `some conversations for ${JSON.stringify(f)}`);
-    assert.equal(daily.volume.distinctChildren, null, 'the per-day totals cannot count children once across days');
+    assert.equal(daily.volume.distinctChildren, null, 'over 31 days the per-day totals do not count children once across days');
     const strip = (x: typeof facts) => ({ ...x, volume: { ...x.volume, distinctChildren: null } });
     assert.deepEqual(strip(daily), strip(facts), `the same figures for ${JSON.stringify(f)}`);
+    // A short period: the same figures again, including how many different children.
+    const month = { from: '2026-03-01', to: '2026-03-31' };
+    assert.deepEqual(await mi().dashboard(principal(worker), month, f, { source: 'daily' }), await mi().dashboard(principal(worker), month, f, { source: 'facts' }), `the same month's figures for ${JSON.stringify(f)}`);
   }
   const auto = await mi().dashboard(principal(worker), long, NO_FILTERS);
   assert.equal(auto.volume.distinctChildren, null, 'a 90-day period reads the per-day totals');

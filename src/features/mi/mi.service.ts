@@ -179,9 +179,10 @@ export class MiService {
   }
 
   /**
-   * The same figures from the per-day totals (mi_daily), for long periods with at most one filter:
-   * a few hundred rows instead of every child's. A child is counted once per conversation here;
-   * decisions overdue now come from the per-child rows through their partial index.
+   * The same figures from the per-day totals (mi_daily), for any period with at most one filter:
+   * a few rows a day instead of every child's. Decisions overdue now come from the per-child rows
+   * through their partial index, and so, for periods up to DISTINCT_CHILDREN_DAYS, does the number
+   * of different children (longer periods count a child once per conversation: distinctChildren is null).
    */
   private async fromDaily(tx: Executor, a: string, period: Period, f: MiFilters, now: Date): Promise<Figures> {
     const [dim, value] = singleFilter(f);
@@ -209,7 +210,11 @@ export class MiService {
       .select(['reason as code', s('conversations').as('n')])
       .groupBy('reason')
       .execute();
-    return { totals: { ...t, overdue: overdue.n, distinct_children: null }, days, outcomes, reasons };
+    let distinct: number | null = null;
+    if (daysBetween(period.from, period.to) + 1 <= DISTINCT_CHILDREN_DAYS) {
+      distinct = (await this.facts(tx, a, period, f).select(sql<number>`count(distinct child_key)::int`.as('n')).executeTakeFirstOrThrow()).n;
+    }
+    return { totals: { ...t, overdue: overdue.n, distinct_children: distinct }, days, outcomes, reasons };
   }
 
   /** Calls offered in the period (the phone line's own table: only the period applies, not the other filters). */
@@ -274,8 +279,8 @@ interface Figures {
   reasons: { code: string; n: number }[];
 }
 
-/** Periods longer than this, with at most one filter, are read from the per-day totals. */
-export const DAILY_TOTALS_AFTER_DAYS = 31;
+/** Up to this many days, the dashboard also counts how many different children the conversations were about. */
+export const DISTINCT_CHILDREN_DAYS = 31;
 
 const FILTER_DIMS: [keyof MiFilters, string][] = [['teamId', 'team'], ['workerId', 'worker'], ['agency', 'agency'], ['concern', 'concern'], ['level', 'level'], ['outcome', 'outcome'], ['hours', 'hours']];
 
@@ -285,8 +290,9 @@ function singleFilter(f: MiFilters): [string, string] {
   return used.length ? [used[0]![1], String(f[used[0]![0]])] : ['all', ''];
 }
 
-export function useDaily(period: Period, f: MiFilters): boolean {
-  return FILTER_DIMS.filter(([k]) => f[k]).length <= 1 && daysBetween(period.from, period.to) + 1 > DAILY_TOTALS_AFTER_DAYS;
+/** At most one filter: the per-day totals have the figures. Two or more: the per-child rows. */
+export function useDaily(_period: Period, f: MiFilters): boolean {
+  return FILTER_DIMS.filter(([k]) => f[k]).length <= 1;
 }
 
 function everyDay(period: Period): string[] {

@@ -59,7 +59,7 @@ before(async () => {
   const unborn = await person({ familyName: 'Goldfinch', unborn: true, dateOfBirth: '2026-06-01', sex: 'U' });
   const casey = await person({ givenName: 'Casey', familyName: 'Heron', dateOfBirth: '2011-01-15', sex: 'U' });
 
-  await talk([amelia, bilal], 'social-care-assessment', 'school');
+  const assessed = await talk([amelia, bilal], 'social-care-assessment', 'school');
   ctx.clock.set('2026-02-10T14:00:00Z');
   await talk([unborn], 'advice-and-information', 'health-visitor');
   const nfa = await talk([casey], 'social-care-assessment', 'police');
@@ -71,6 +71,10 @@ before(async () => {
   const p: Principal = { kind: 'user', id: worker.id, authorityId: 'norfolk', role: 'cads-worker', displayName: 'Jo Whitfield', agencyCode: null, teamId: null, email: worker.email };
   const r = await svc.recordDecision(p, nfa, { personId: casey, decisionCode: 'advice-no-further-action', rationale: 'Advice given' }, { principal: p, ip: null, requestId: null });
   assert.ok(r.ok, 'decision recorded');
+  const withNeed = await svc.recordDecision(p, assessed, { personId: amelia, decisionCode: 'child-and-family-assessment', primaryNeed: 'N1', rationale: 'Assess' }, { principal: p, ip: null, requestId: null });
+  assert.ok(withNeed.ok, 'decision with a primary need recorded');
+  const missing = await svc.recordDecision(p, assessed, { personId: bilal, decisionCode: 'child-and-family-assessment', rationale: 'Assess' }, { principal: p, ip: null, requestId: null });
+  assert.deepEqual(missing.ok ? [] : missing.errors.map((e) => e.field), ['primary-need'], 'further action needs a primary need');
 
   await refreshManagementInformation(ctx.db, ctx.profiles, ctx.clock.now());
   ctx.clock.set('2026-04-02T09:00:00Z');

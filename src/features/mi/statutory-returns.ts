@@ -3,7 +3,7 @@ import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/auth/roles.js';
 import type { Period } from '../../platform/http/period.js';
 import { buildList1, buildList3, type AnnexAList, type ContactRow, type ReferralRow } from '../../domain/annex-a.js';
-import { buildCinCensus, collectionPeriod, type CinChild, type CinFinding } from '../../domain/cin-census.js';
+import { buildCinCensus, collectionPeriod, NFA_DECISION_CODES, type CinChild, type CinFinding } from '../../domain/cin-census.js';
 import { addDays, todayInLondon } from '../../domain/dates.js';
 
 /**
@@ -11,7 +11,6 @@ import { addDays, todayInLondon } from '../../domain/dates.js';
  * "Referral NFA?"): advice, or a step down to Early Help. A referral with no decision yet is
  * reported as not NFA and listed in the findings.
  */
-const NFA_DECISIONS = ['advice-no-further-action', 'early-help'];
 
 interface FactRow {
   person_number: number;
@@ -78,7 +77,7 @@ export class StatutoryReturns {
       const r = rows[i]!;
       return {
         ...c,
-        nfa: r.decision_code === null ? null : NFA_DECISIONS.includes(r.decision_code),
+        nfa: r.decision_code === null ? null : NFA_DECISION_CODES.includes(r.decision_code),
         referralsInLast12Months: r.referrals_12m,
         team: r.team_name,
         worker: r.worker_name,
@@ -98,9 +97,9 @@ export class StatutoryReturns {
     const a = principal.authorityId;
     const period = collectionPeriod(year);
     const profile = this.ctx.profiles.get(a);
-    const r = await sql<FactRow & { upn: string | null; disability_codes: string[] }>`
+    const r = await sql<FactRow & { upn: string | null; disability_codes: string[]; primary_need_code: string | null }>`
       select p.person_number, p.sex, p.ethnicity, p.date_of_birth::text as date_of_birth, p.expected_date_of_birth::text as expected_date_of_birth,
-        p.upn, p.disability_codes, f.day::text as day, f.reference, f.caller_agency_code, f.decision_code
+        p.upn, p.disability_codes, f.day::text as day, f.reference, f.caller_agency_code, f.decision_code, f.primary_need_code
       from mi_conversation_facts f join persons p on p.id = f.child_key
       where f.authority_id = ${a} and f.social_care_referral and f.day >= ${period.start}::date and f.day <= ${period.end}::date
       order by p.person_number, f.day`.execute(this.ctx.db);
@@ -123,8 +122,8 @@ export class StatutoryReturns {
       (c.referrals as CinChild['referrals'][number][]).push({
         referralDate: row.day,
         sourceCode: this.sourceOf(a, row.caller_agency_code),
-        primaryNeed: null,
-        nfa: row.decision_code === null ? null : NFA_DECISIONS.includes(row.decision_code),
+        primaryNeed: row.primary_need_code,
+        nfa: row.decision_code === null ? null : NFA_DECISION_CODES.includes(row.decision_code),
         reference: row.reference,
       });
     }

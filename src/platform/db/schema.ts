@@ -247,6 +247,8 @@ export interface DecisionsTable {
   conversation_id: string;
   person_id: string;
   decision_code: string;
+  /** CIN census PrimaryNeedCode (N0–N9), given with the decision (migration 0019). */
+  primary_need_code: Generated<string | null>;
   rationale: string;
   decided_by: string;
   decided_at: Timestamp;
@@ -916,6 +918,7 @@ export interface MiConversationFactsTable {
   social_care_referral: boolean;
   requires_decision: boolean;
   decision_code: string | null;
+  primary_need_code: Generated<string | null>;
   decision_due_at: Timestamp | null;
   decided_at: Timestamp | null;
   parents_informed: string | null;

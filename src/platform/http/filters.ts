@@ -2,6 +2,7 @@ import type nunjucks from 'nunjucks';
 import type { AppContext } from '../context.js';
 import { formatDateLong, formatDateTimeLondon, ageInYears, todayInLondon } from '../../domain/dates.js';
 import { formatNhsNumber } from '../../domain/nhs-number.js';
+import { PRIMARY_NEEDS } from '../../domain/cin-census.js';
 
 /** Template filters: presentation only, no data access. */
 /** A duration in words a wallboard can show: '45 s', '3 min 05 s', '1 h 02 min'. */
@@ -30,6 +31,11 @@ export function addFilters(env: nunjucks.Environment, ctx: AppContext): void {
   env.addFilter('label', (code: string | null | undefined, list: { code: string; label: string }[] | undefined) => {
     if (!code) return '';
     return list?.find((x) => x.code === code)?.label ?? code;
+  });
+  env.addFilter('primaryNeed', (code: string | null | undefined) => {
+    if (!code) return '';
+    const need = PRIMARY_NEEDS.find((n) => n.code === code);
+    return need ? `${need.code} ${need.label}` : code;
   });
   env.addFilter('labels', (codes: string[] | null | undefined, list: { code: string; label: string }[] | undefined) =>
     (codes ?? []).map((c) => list?.find((x) => x.code === c)?.label ?? c),

@@ -47,19 +47,26 @@ export async function analyzeTables(ctx: BenchContext): Promise<void> {
   await c.query(`analyze ${TABLES.join(', ')}`);
 }
 
-export async function openBenchContext(engine: EngineName, url: string, poolSize: number): Promise<BenchContext> {
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
+/**
+ * `opts.schema` opens a schema left by an earlier run (migrated again, which adds only what is new)
+ * and `opts.keep` leaves the schema in place on close(), for timings on data that took long to load.
+ */
+export async function openBenchContext(engine: EngineName, url: string, poolSize: number, opts: { schema?: string; keep?: boolean } = {}): Promise<BenchContext> {
+  const schema = opts.schema ?? `bench_${randomBytes(5).toString('hex')}`;
+  if (opts.schema && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`not a schema name: ${opts.schema}`);
+  const keep = opts.keep || Boolean(opts.schema);
   if (engine === 'postgresql') {
     // Extensions live in public and are shared by every schema; creating them here avoids
     // racing other sessions that run the migration at the same moment.
     await adminQuery(url, 'create extension if not exists pg_trgm with schema public; create extension if not exists fuzzystrmatch with schema public;');
   }
-  await adminQuery(url, `create schema ${schema}`);
+  if (!opts.schema) await adminQuery(url, `create schema ${schema}`);
   const handle = openDatabase({ url, schema, poolSize });
   const jobs = new Jobs({ url, schema: `${schema}_jobs` });
   const dropSchema = async () => {
     await jobs.stop().catch(() => {});
     await handle.close().catch(() => {});
+    if (keep) return;
     await adminQuery(url, `drop schema if exists ${schema}_jobs cascade`);
     await adminQuery(url, `drop schema if exists ${schema} cascade`);
   };

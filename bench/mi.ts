@@ -106,40 +106,49 @@ async function seed(ctx: BenchContext, cfg: MiBenchConfig, end: Date, from: numb
   return per * profiles.length;
 }
 
-export async function benchMi(url: string, cfg: MiBenchConfig) {
-  const ctx = await openBenchContext('postgresql', url, 4);
+export async function benchMi(url: string, cfg: MiBenchConfig, opts: { reuseSchema?: string; keep?: boolean } = {}) {
+  const ctx = await openBenchContext('postgresql', url, 4, { schema: opts.reuseSchema, keep: opts.keep });
   const log = (m: string) => process.stderr.write(`[bench] mi: ${m}\n`);
   try {
     const c = await ctx.raw();
     const end = new Date();
-    const t0 = now();
-    // 20 workers per authority, in its first team.
-    await c.query(`create table bench_workers as
-      select gen_random_uuid() as id, a.id as authority_id, g as n, (select t.id from teams t where t.authority_id = a.id order by t.name limit 1) as team_id
-      from authorities a, generate_series(1, 20) g`);
-    await c.query(`insert into users (id, authority_id, email, display_name, role, team_id)
-      select id, authority_id, 'mi-bench-' || authority_id || '-' || n || '@bench.example', 'Bench worker ' || n, 'cads-worker', team_id from bench_workers`);
-    await c.query('create index on bench_workers (authority_id, n)');
-    await c.query('set session_replication_role = replica');
-    await c.query(`create table bench_people as
-      select gen_random_uuid() as id, a.id as authority_id, g as n from authorities a, generate_series(1, ${cfg.peoplePerAuthority}) g`);
-    await c.query(`insert into persons (id, authority_id, given_name, family_name, date_of_birth, sex, ethnicity)
-      select id, authority_id, 'Child', 'Bench' || n, date '2006-01-01' + (n % 7000), (array['M','F','U'])[1 + n % 3],
-        (array['WBRI','WOTH','AIND','BAFR','MWBC','APKN','NOBT'])[1 + n % 7] from bench_people`);
-    await c.query('set session_replication_role = origin');
-    await c.query('create index on bench_people (authority_id, n)');
-    log(`people: ${(msSince(t0) / 1000).toFixed(1)} s`);
-    const t1 = now();
-    await seed(ctx, cfg, end, 0, cfg.conversations, { triggers: false });
-    const seedSeconds = msSince(t1) / 1000;
-    await c.query('analyze');
-    log(`${cfg.conversations} conversations loaded in ${seedSeconds.toFixed(1)} s`);
+    if (opts.keep) log(`the data stays in schema ${ctx.schema} (BENCH_MI_SCHEMA=${ctx.schema} times it again)`);
+    let seedSeconds: number | null = null;
+    let rebuildSeconds: number | null = null;
+    if (opts.reuseSchema) {
+      // Data loaded and rebuilt by an earlier run: timings only (the conversations' dates are as loaded).
+      log(`reusing schema ${opts.reuseSchema}`);
+      await c.query('analyze');
+    } else {
+      const t0 = now();
+      // 20 workers per authority, in its first team.
+      await c.query(`create table bench_workers as
+        select gen_random_uuid() as id, a.id as authority_id, g as n, (select t.id from teams t where t.authority_id = a.id order by t.name limit 1) as team_id
+        from authorities a, generate_series(1, 20) g`);
+      await c.query(`insert into users (id, authority_id, email, display_name, role, team_id)
+        select id, authority_id, 'mi-bench-' || authority_id || '-' || n || '@bench.example', 'Bench worker ' || n, 'cads-worker', team_id from bench_workers`);
+      await c.query('create index on bench_workers (authority_id, n)');
+      await c.query('set session_replication_role = replica');
+      await c.query(`create table bench_people as
+        select gen_random_uuid() as id, a.id as authority_id, g as n from authorities a, generate_series(1, ${cfg.peoplePerAuthority}) g`);
+      await c.query(`insert into persons (id, authority_id, given_name, family_name, date_of_birth, sex, ethnicity)
+        select id, authority_id, 'Child', 'Bench' || n, date '2006-01-01' + (n % 7000), (array['M','F','U'])[1 + n % 3],
+          (array['WBRI','WOTH','AIND','BAFR','MWBC','APKN','NOBT'])[1 + n % 7] from bench_people`);
+      await c.query('set session_replication_role = origin');
+      await c.query('create index on bench_people (authority_id, n)');
+      log(`people: ${(msSince(t0) / 1000).toFixed(1)} s`);
+      const t1 = now();
+      await seed(ctx, cfg, end, 0, cfg.conversations, { triggers: false });
+      seedSeconds = msSince(t1) / 1000;
+      await c.query('analyze');
+      log(`${cfg.conversations} conversations loaded in ${seedSeconds.toFixed(1)} s`);
 
-    const t2 = now();
-    const rebuilt = await rebuildManagementInformation(ctx.db, ctx.profiles, new Date());
-    const rebuildSeconds = msSince(t2) / 1000;
-    await c.query('analyze mi_conversation_facts');
-    log(`rebuild: ${rebuilt.rows} rows in ${rebuildSeconds.toFixed(1)} s`);
+      const t2 = now();
+      const rebuilt = await rebuildManagementInformation(ctx.db, ctx.profiles, new Date());
+      rebuildSeconds = msSince(t2) / 1000;
+      log(`rebuild: ${rebuilt.rows} rows in ${rebuildSeconds.toFixed(1)} s`);
+    }
+    const conversations = Number((await c.query(`select count(*) as n from conversations where reference like '%-B%'`)).rows[0].n);
 
     const mi = new MiService(ctx);
     const today = todayInLondon(end);
@@ -179,7 +188,8 @@ export async function benchMi(url: string, cfg: MiBenchConfig) {
     // 1,000 conversations completed the normal way: the triggers mark them for the refresh.
     const t5 = now();
     // A morning's work: completed within the last day, as new conversations are.
-    const added = await seed(ctx, cfg, end, cfg.conversations + 10, cfg.newConversations, { triggers: true, withinDays: 1 });
+    const already = Number((await c.query(`select coalesce(max(substring(reference from '-B([0-9]+)$')::int), 0) as n from conversations`)).rows[0].n);
+    const added = await seed(ctx, cfg, end, already + 10, cfg.newConversations, { triggers: true, withinDays: 1 });
     const pending = await pendingRefresh(ctx.db);
     const insertMs = msSince(t5);
     const t6 = now();
@@ -191,13 +201,14 @@ export async function benchMi(url: string, cfg: MiBenchConfig) {
     const size = (await c.query(`select pg_total_relation_size('mi_conversation_facts') as b`)).rows[0].b as string;
     return {
       method: 'One PostgreSQL schema; conversations, versions, children and decisions loaded set-based with triggers off (as a migration from another system would), then the MI summary table rebuilt; dashboard timed through MiService.dashboard for one authority (a third of the data) with sampleSerial; the new conversations are loaded with triggers on, as completions mark them.',
-      conversations: cfg.conversations,
+      conversations,
+      reusedSchema: opts.reuseSchema ?? null,
       peoplePerAuthority: cfg.peoplePerAuthority,
       years: YEARS,
       factRows: facts,
       summaryTableBytes: Number(size),
-      loadSeconds: Math.round(seedSeconds * 10) / 10,
-      rebuildSeconds: Math.round(rebuildSeconds * 10) / 10,
+      loadSeconds: seedSeconds === null ? null : Math.round(seedSeconds * 10) / 10,
+      rebuildSeconds: rebuildSeconds === null ? null : Math.round(rebuildSeconds * 10) / 10,
       dashboardMs: dashboard,
       annexAList1OneAuthorityYear: { rows: list1.rows.length, findings: list1.findings.length, queryAndBuildMs: Math.round(buildMs), csvMs: Math.round(csvMs), csvBytes: csv.length, totalMs: Math.round(buildMs + csvMs) },
       refreshAfterNewConversations: { completed: added, marked: pending, counted: refreshed.conversations, batches: refreshed.batches, refreshMs: Math.round(refreshMs), loadMs: Math.round(insertMs) },

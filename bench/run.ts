@@ -11,7 +11,8 @@
  *
  * Then management information at 5,000,000 conversations (bench/mi.ts): the summary table's rebuild,
  * the dashboard for common filters, a year's Annex A List 1 and the refresh after 1,000 new
- * conversations. BENCH_MI_CONVERSATIONS changes the size.
+ * conversations. BENCH_MI_CONVERSATIONS changes the size; BENCH_MI_KEEP=1 leaves the loaded schema in
+ * place and BENCH_MI_SCHEMA=<schema> times an earlier run's data again without loading it.
  *
  * BENCH_ONLY=core, matching, telephony, mash or mi (or a comma-separated list) runs those parts (default: all). Matching sizes:
  * BENCH_MATCH_PEOPLE_PG (default 1,000,000), BENCH_MATCH_PEOPLE_EMBEDDED (default 100,000),
@@ -320,7 +321,9 @@ async function main() {
   if (ONLY.has('mi')) {
     log('management information on PostgreSQL');
     const n = envInt('BENCH_MI_CONVERSATIONS', QUICK ? 60_000 : MI_CONFIG.conversations);
-    mi = await phase('mi postgresql', () => benchMi(pgUrl, { ...MI_CONFIG, conversations: n, peoplePerAuthority: Math.max(5000, Math.round(n / 10)), ...(QUICK ? { runs: 10, warmup: 2, newConversations: 200 } : {}) }));
+    const reuse = process.env.BENCH_MI_SCHEMA || undefined;
+    const keep = process.env.BENCH_MI_KEEP === '1';
+    mi = await phase('mi postgresql', () => benchMi(pgUrl, { ...MI_CONFIG, conversations: n, peoplePerAuthority: Math.max(5000, Math.round(n / 10)), ...(QUICK ? { runs: 10, warmup: 2, newConversations: 200 } : {}) }, { reuseSchema: reuse, keep }));
   }
 
   const doc = {

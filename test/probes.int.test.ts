@@ -95,7 +95,8 @@ test('every page that shows the hostile text escapes it', async () => {
 });
 
 test('searching with SQL metacharacters and script is answered, and the query is shown back escaped', async () => {
-  for (const form of [{ name: `${XSS} ${SQLI}` }, { name: "O'Brien'; select pg_sleep(10); --", postcode: "NR1' or 1=1 --" }]) {
+  const forms: Record<string, string>[] = [{ name: `${XSS} ${SQLI}` }, { name: "O'Brien'; select pg_sleep(10); --", postcode: "NR1' or 1=1 --" }];
+  for (const form of forms) {
     const res = await worker.post('/people/search', form);
     assert.ok([200, 400].includes(res.status), `search answered ${res.status}`);
     assert.ok(!res.body.includes('<script>window.pwned'), 'the query is escaped when shown back');

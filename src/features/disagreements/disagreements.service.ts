@@ -13,6 +13,7 @@ import {
   type EscalationStage, type StageResult,
 } from '../../domain/escalation.js';
 import { ConversationFacts, DisagreementsRepository, type DisagreementListRow } from './disagreements.repository.js';
+import { toCsv } from '../../platform/http/tabular.js';
 
 /** Who sees the managers' list of disagreements (with children's names). */
 export const LIST_ROLES: Role[] = ['team-manager'];
@@ -370,11 +371,7 @@ export class DisagreementsService {
       ['Open and overdue now', f.overdue],
       ['Average working days to resolve', f.averageWorkingDaysToResolve ?? ''],
     ];
-    const cell = (v: string | number) => {
-      const s = String(v);
-      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    };
-    return ['Measure,Value', ...rows.map(([k, v]) => `${cell(k)},${cell(v)}`)].join('\r\n') + '\r\n';
+    return toCsv({ headers: ['Measure', 'Value'], rows });
   }
 }
 

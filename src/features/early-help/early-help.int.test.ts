@@ -287,7 +287,8 @@ describe('Early Help requests', () => {
     assert.equal(res.status, 200, 'the export downloads');
     assert.match(String(res.headers['content-type']), /^text\/csv/, 'as CSV');
     assert.match(String(res.headers['content-disposition']), /attachment/, 'as a file');
-    const lines = res.body.split('\r\n');
+    assert.ok(res.body.startsWith('\uFEFF'), 'a byte-order mark, so spreadsheets read UTF-8 names');
+    const lines = res.body.slice(1).split('\r\n');
     assert.ok(lines[0]!.startsWith('Reference,Status,Sent at,Child'), 'a header row');
     const hale = lines.find((l) => l.includes('Ruby Hale'));
     assert.ok(hale, 'the request is in it');
@@ -301,7 +302,7 @@ describe('Early Help requests', () => {
     const onlyAccepted = await earlyHelp.get('/early-help/export.csv?status=accepted');
     assert.equal(onlyAccepted.body.split('\r\n').filter((l) => l.includes('-EH-')).length, 0, 'filtered by status (the accepted one is closed now)');
     const december = await earlyHelp.get('/early-help/export.csv?from=2026-12-01');
-    assert.equal(december.body, lines[0] + '\r\n', 'a period with nothing has just the header');
+    assert.equal(december.body, '\uFEFF' + lines[0] + '\r\n', 'a period with nothing has just the header');
     assert.equal((await earlyHelp.get('/early-help/export.csv?from=yesterday')).status, 400, 'a bad date is refused');
     assert.equal((await manager.get('/early-help/export.csv')).status, 200, 'managers can export');
     assert.equal((await cads.get('/early-help/export.csv')).status, 403, 'CADS workers cannot');

@@ -12,7 +12,7 @@ import { NotificationSender } from '../mash/notifications.js';
 import { escapeHtml } from '../written-records/render-html.js';
 import { EarlyHelpRepository, type EarlyHelpRequestView, type FamilyMember } from './early-help.repository.js';
 import { statusOnSave, STATUS_LABELS, TRANSITIONS, validateEarlyHelp, type EarlyHelpInput, type FieldError, type TeamAction, TEXT_MAX, SHORT_MAX } from './early-help-rules.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../../platform/http/tabular.js';
 
 /** Who does what with Early Help requests. */
 export const EARLY_HELP_ROLES = {
@@ -288,10 +288,10 @@ export class EarlyHelpService {
         await recordAudit(tx, audit, { action: 'early-help.exported', personIds: [...new Set(rows.map((r) => r.person_id))], details: { requestIds: rows.map((r) => r.id), from: q.from, to: q.to, status: q.status } });
       }
       const iso = (d: Date | null) => (d ? d.toISOString() : '');
-      return toCsv(
-        ['Reference', 'Status', 'Sent at', 'Child', 'Date of birth', 'Address', 'Postcode', 'Family', 'Needs', 'Needs detail', 'Family consent',
+      return toCsv({
+        headers: ['Reference', 'Status', 'Sent at', 'Child', 'Date of birth', 'Address', 'Postcode', 'Family', 'Needs', 'Needs detail', 'Family consent',
           'Lead professional', 'Lead role', 'Lead agency', 'Lead phone', 'Lead email', 'CADS worker', 'Conversation', 'Allocated to', 'Decline reason', 'Decision note', 'Decided at', 'Closed at'],
-        rows.map((r) => [
+        rows: rows.map((r) => [
           r.reference, STATUS_LABELS[r.status] ?? r.status, iso(r.sent_at), displayName(r), r.date_of_birth ?? r.expected_date_of_birth ?? '',
           [r.address_line_1, r.address_line_2, r.town].filter(Boolean).join(', '), r.postcode,
           (r.family_member_ids ?? []).map((fid) => people.get(fid)).filter((p) => p !== undefined).map((p) => displayName(p!)).join('; '),
@@ -299,7 +299,7 @@ export class EarlyHelpService {
           r.lead_name, r.lead_role, r.lead_agency, r.lead_phone, r.lead_email, r.worker_name, r.conversation_reference, r.allocated_to,
           labelOf(profile.earlyHelp.declineReasons, r.decline_reason_code), r.decided_note, iso(r.decided_at), iso(r.closed_at),
         ]),
-      );
+      });
     });
   }
 

@@ -15,6 +15,15 @@ test('CSV cells: quoting, numbers, and formulas neutralised', () => {
   assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
 });
 
+test('CSV cells: formulas after a tab or carriage return, line breaks, booleans and missing values', () => {
+  for (const v of ['\t=1', '\r=1']) assert.ok(csvCell(v).replace(/^"/, '').startsWith("'"), `${JSON.stringify(v)} should be neutralised, got ${csvCell(v)}`);
+  assert.equal(csvCell('a=b'), 'a=b', 'an equals sign later in the text is harmless');
+  assert.equal(csvCell('one\ntwo'), '"one\ntwo"', 'a line break is quoted');
+  assert.equal(csvCell(-3), '-3', 'numbers are written as numbers');
+  assert.equal(csvCell(true), 'true');
+  assert.equal(csvCell(undefined), '');
+});
+
 test('CSV file: BOM, header row, CRLF', () => {
   assert.equal(toCsv({ headers: ['A', 'B'], rows: [['x', 1], ['y', null]] }), '\uFEFFA,B\r\nx,1\r\ny,\r\n');
 });

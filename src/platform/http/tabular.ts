@@ -13,9 +13,9 @@ export interface Tabular {
  * carriage return) gets a leading apostrophe, so a name or note typed by a caller can never run as
  * one (OWASP "CSV injection"); numbers are written as numbers.
  */
-export function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
+export function csvCell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'string') return String(value);
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -34,6 +34,7 @@ import { benchMatching, type MatchingConfig } from './matching.js';
 import { benchTelephony, quickTelephony, TELEPHONY_CONFIG, TELEPHONY_METHOD } from './telephony.js';
 import { benchMash, MASH_CONFIG } from './mash.js';
 import { benchMi, MI_CONFIG } from './mi.js';
+import { benchLoad } from './load.js'; // issue10-G
 
 interface EngineConfig {
   poolSize: number;
@@ -106,8 +107,12 @@ function quick(c: EngineConfig): EngineConfig {
 const QUICK = process.env.BENCH_QUICK === '1';
 
 const PARTS = ['core', 'matching', 'telephony', 'mash', 'mi'];
-const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
-for (const part of ONLY) if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY takes ${PARTS.join(', ')} (or a list), not ${part}`);
+// issue10-G: parts may also be named on the command line (`npm run bench -- load`). The load test runs
+// only when named: it is not part of a plain `npm run bench`.
+const ON_DEMAND = ['load'];
+const NAMED = process.argv.slice(2).flatMap((a) => a.split(',')).map((s) => s.trim()).filter(Boolean);
+const ONLY = new Set(NAMED.length ? NAMED : (process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+for (const part of ONLY) if (![...PARTS, ...ON_DEMAND].includes(part)) throw new Error(`BENCH_ONLY (or the command line) takes ${[...PARTS, ...ON_DEMAND].join(', ')} (or a list), not ${part}`);
 const MATCH_ENGINES = new Set((process.env.BENCH_MATCH_ENGINES ?? 'postgresql,embedded').split(',').map((s) => s.trim()));
 
 function envInt(name: string, fallback: number): number {
@@ -326,6 +331,21 @@ async function main() {
     mi = await phase('mi postgresql', () => benchMi(pgUrl, { ...MI_CONFIG, conversations: n, peoplePerAuthority: Math.max(5000, Math.round(n / 10)), ...(QUICK ? { runs: 10, warmup: 2, newConversations: 200 } : {}) }, { reuseSchema: reuse, keep }));
   }
 
+  // issue10-G: the load test (bench/load.ts), only when named.
+  let loadTest: unknown;
+  if (ONLY.has('load')) {
+    log('load test on PostgreSQL: two app instances and a worker');
+    loadTest = await phase('load postgresql', () => benchLoad(pgUrl, {
+      seconds: envInt('BENCH_LOAD_SECONDS', 300),
+      users: envInt('BENCH_LOAD_USERS', 500),
+      rate: process.env.BENCH_LOAD_RATE ? envInt('BENCH_LOAD_RATE', 1) : 0,
+      poolSize: envInt('BENCH_LOAD_POOL', 10),
+      households: envInt('BENCH_LOAD_HOUSEHOLDS', QUICK ? 200 : 2000),
+      conversations: envInt('BENCH_LOAD_CONVERSATIONS', QUICK ? 200 : 2000),
+      timeoutSeconds: envInt('BENCH_LOAD_TIMEOUT_SECONDS', 30),
+    }));
+  }
+
   const doc = {
     benchmark: 'Front Door performance benchmark (bench/run.ts)',
     date: new Date().toISOString(),
@@ -361,6 +381,7 @@ async function main() {
     ...(telephony ? { telephony } : {}),
     ...(mash ? { mash } : {}),
     ...(mi ? { mi } : {}),
+    ...(loadTest ? { load: loadTest } : {}), // issue10-G
     totalSeconds: Math.round(msSince(started) / 100) / 10,
   };
   process.stdout.write(compactJson(doc) + '\n');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { authEnvSchema, parseAuthConfig, AuthConfigError, type AuthConfig } from './platform/auth/sso-config.js'; // issue10-D
 
 /**
  * Every environment variable the service reads, parsed once. A bad value stops the
@@ -31,6 +32,12 @@ const envSchema = z.object({
   RUN_WORKER: z.enum(['true', 'false']).default('true'),
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex digits)').optional(),
+  ...authEnvSchema, // issue10-D: single sign-on, local sign-in and session timeouts
+  // issue10-B: which proxies' X-Forwarded-For to believe: a hop count, or their addresses/CIDRs. Never "everyone".
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'must be false, a number of proxies (1) or a comma-separated list of proxy addresses or CIDRs')
+    .optional(),
 });
 
 export interface Config {
@@ -56,6 +63,10 @@ export interface Config {
   };
   /** Whether this process also runs the job worker (sending emails). `npm run worker` runs one on its own. */
   runWorker: boolean;
+  /** issue10-B: Fastify's trustProxy: false, a hop count, or the proxies' addresses. Decides request.ip (rate limits, audit). */
+  trustProxy: false | number | string;
+  /** issue10-D: single sign-on, whether local accounts may sign in, and the session's timeouts. */
+  auth: AuthConfig;
   telephony: {
     /** Signs Twilio's webhooks (X-Twilio-Signature). Undefined in production when not set: the webhooks then refuse every call. */
     twilioAuthToken: string | undefined;
@@ -82,7 +93,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MAIL_PROVIDER === 'notify' && !e.NOTIFY_API_KEY) throw new ConfigError('Front Door cannot start: MAIL_PROVIDER=notify needs NOTIFY_API_KEY.');
   const sessionSecret = e.SESSION_SECRET ?? localSecret(dataDir);
   const baseUrl = e.BASE_URL ?? `http://localhost:${e.PORT}`;
+  // issue10-D
+  let auth: AuthConfig;
+  try {
+    auth = parseAuthConfig(e, baseUrl);
+  } catch (err) {
+    if (err instanceof AuthConfigError) throw new ConfigError(`Front Door cannot start: ${err.message}`);
+    throw err;
+  }
   return {
+    auth, // issue10-D
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
@@ -105,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notifyCallbackToken: e.NOTIFY_CALLBACK_TOKEN,
     },
     runWorker: e.RUN_WORKER === 'true',
+    // issue10-B: in production one load balancer in front is assumed; trusting every hop would let a
+    // client pick its own address with X-Forwarded-For and so escape the rate limits and mislead the audit.
+    trustProxy: parseTrustProxy(e.TRUST_PROXY, e.NODE_ENV),
     telephony: {
       // Outside production a local token is made (and kept beside the data) so the demo and the call
       // simulator can sign webhooks; production must be given Twilio's real one.
@@ -112,6 +135,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       twilioAccountSid: e.TWILIO_ACCOUNT_SID,
     },
   };
+}
+
+// issue10-B
+function parseTrustProxy(value: string | undefined, env: string): false | number | string {
+  if (value === undefined) return env === 'production' ? 1 : false;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value) || false;
+  return value.split(',').map((v) => v.trim()).join(',');
 }
 
 /** For the embedded demo only: a random secret kept beside the data so sessions survive restarts. */

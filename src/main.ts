@@ -33,6 +33,8 @@ import { seedDemoEarlyHelp } from './features/early-help/demo-early-help.js';
 import { seedDemoDisagreements } from './features/disagreements/demo-disagreements.js';
 import { seedDemoBeforeYouCall } from './features/before-you-call/demo-before-you-call.js';
 import { startBeforeYouCallWorker } from './features/before-you-call/before-you-call.worker.js';
+import { startRetentionWorker } from './features/retention/retention.worker.js'; // issue10-E
+import { seedDemoRetention } from './features/retention/demo-retention.js'; // issue10-E
 import { seedDemoAllocatedWorkers } from './features/allocated-workers/demo-allocated-workers.js';
 
 async function main() {
@@ -49,7 +51,9 @@ async function main() {
   // On the embedded engine every query goes through one connection: PGlite runs one query at a time
   // anyway, and pglite-socket can leave clients waiting forever when many connections are busy at
   // once (ADR 0003).
-  const handle = openDatabase({ url, poolSize: engine ? 1 : config.dbPoolSize });
+  // issue10-G: DB_SCHEMA / JOBS_SCHEMA (as `npm run worker` reads them) let the fault and load tests run
+  // the real server in a schema of their own; a deployment leaves them unset.
+  const handle = openDatabase({ url, poolSize: engine ? 1 : config.dbPoolSize, schema: process.env.DB_SCHEMA || undefined });
   await migrate(handle.db);
   const profileList = readAuthorityProfiles();
   await syncAuthorityProfiles(handle.db, profileList);
@@ -76,7 +80,7 @@ async function main() {
     await sql`analyze`.execute(handle.db);
   }
 
-  const jobs = new Jobs({ url, schema: 'pgboss', poolSize: engine ? 1 : 4 });
+  const jobs = new Jobs({ url, schema: process.env.JOBS_SCHEMA || 'pgboss', poolSize: engine ? 1 : 4 }); // issue10-G: JOBS_SCHEMA
   await jobs.start();
   const mailer = createMailer(config, handle.db, systemClock);
   const ctx: AppContext = { config, db: handle.db, profiles, calendar, calendars, clock: systemClock, jobs, mailer };
@@ -88,6 +92,7 @@ async function main() {
   if (config.loadDemoData) await seedDemoDisagreements(ctx, new Date());
   if (config.loadDemoData) await seedDemoBeforeYouCall(ctx, new Date());
   if (config.loadDemoData) await seedDemoProfessionals(ctx, new Date());
+  if (config.loadDemoData) await seedDemoRetention(ctx, new Date()); // issue10-E: older records, so something is due for review
   if (config.runWorker) {
     await startWrittenRecordWorker(ctx);
     await startDuplicateScanWorker(ctx);
@@ -96,6 +101,7 @@ async function main() {
     await startMiRefreshWorker(ctx);
     await startDisagreementAlertsWorker(ctx);
     await startBeforeYouCallWorker(ctx);
+    await startRetentionWorker(ctx); // issue10-E
   }
   const app = await createServer(ctx);
   await app.listen({ port: config.port, host: config.host });
@@ -113,7 +119,9 @@ async function main() {
     `  database: ${engine ? `embedded (PGlite, data in ${join(config.dataDir, 'pglite')})` : 'PostgreSQL from DATABASE_URL'}`,
     `  ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${demo?.loaded ? ' (first run: demo data loaded)' : ''}`,
   ];
-  if (config.loadDemoData) {
+  // issue10-D: say how people sign in.
+  if (config.auth.oidc) lines.push(`  single sign-on: ${config.auth.oidc.displayName} (${config.auth.oidc.issuer})${config.auth.localSignIn ? '' : '; passwords switched off (LOCAL_SIGN_IN=off)'}`);
+  if (config.loadDemoData && config.auth.localSignIn) {
     lines.push('', `Demo sign-ins (password for all: ${DEMO_PASSWORD})`);
     for (const u of demoUsers(profileList)) lines.push(`  ${u.email.padEnd(40)} ${u.role.padEnd(22)} ${u.authorityId}`);
   }

@@ -27,6 +27,11 @@ import { disagreementsRoutes } from './features/disagreements/disagreements.rout
 import { beforeYouCallRoutes } from './features/before-you-call/before-you-call.routes.js';
 import { miRoutes } from './features/mi/mi.routes.js';
 import { professionalsRoutes } from './features/professionals/professionals.routes.js';
+import { retentionRoutes } from './features/retention/retention.routes.js'; // issue10-E
+import { subjectAccessRoutes } from './features/subject-access/subject-access.routes.js'; // issue10-E
+import { auditRoutes } from './features/audit/audit.routes.js'; // issue10-A
+import { usersRoutes } from './features/admin/users.routes.js'; // issue10-D
+import { restrictedRecordsRoutes } from './features/restricted-records/restricted-records.routes.js'; // issue10-F
 
 /** Every feature of the web app, in one list: main.ts and the tests build the same app from it. */
 export const FEATURES: Feature[] = [healthRoutes, authRoutes, conversationsRoutes, peopleRoutes, adminRoutes, apiRoutes, writtenRecordsRoutes, surveyRoutes, duplicatesRoutes, duplicatesApiRoutes, handoverRoutes, mashRoutes, phoneLineRoutes, twilioRoutes, ctiRoutes, phoneRoutes, mashApiRoutes, mashMiRoutes, mashPartnersRoutes];
@@ -37,6 +42,10 @@ FEATURES.push(disagreementsRoutes);
 FEATURES.push(beforeYouCallRoutes);
 FEATURES.push(miRoutes);
 FEATURES.push(professionalsRoutes);
+FEATURES.push(retentionRoutes, subjectAccessRoutes); // issue10-E
+FEATURES.push(auditRoutes); // issue10-A: the audit log's search, download and a child's trail
+FEATURES.push(usersRoutes); // issue10-D: user administration (roles, agency, sessions)
+FEATURES.push(restrictedRecordsRoutes); // issue10-F: restricted records, break glass, and the guard that withholds them everywhere
 
 export function createServer(ctx: AppContext): Promise<FastifyInstance> {
   return buildApp(ctx, FEATURES);

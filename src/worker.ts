@@ -17,6 +17,7 @@ import { startMashAlertsWorker } from './features/mash/mash-alerts.js';
 import { startMiRefreshWorker } from './features/mi/mi-refresh.js';
 import { startDisagreementAlertsWorker } from './features/disagreements/disagreement-alerts.js';
 import { startBeforeYouCallWorker } from './features/before-you-call/before-you-call.worker.js';
+import { startRetentionWorker } from './features/retention/retention.worker.js'; // issue10-E
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -36,6 +37,7 @@ await startMashAlertsWorker(workerCtx);
 await startMiRefreshWorker(workerCtx);
 await startDisagreementAlertsWorker(workerCtx);
 await startBeforeYouCallWorker(workerCtx);
+await startRetentionWorker(workerCtx); // issue10-E
 process.stdout.write(JSON.stringify({ worker: 'ready' }) + '\n');
 
 const stop = async () => {

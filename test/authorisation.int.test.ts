@@ -86,7 +86,9 @@ test('anonymous users are sent to sign in (pages) or refused (API) on every prot
 for (const role of ROLES) {
   test(`role ${role}: allowed exactly where the route table says`, async () => {
     // Signing out ends the session, so it goes last.
-    const routes = [...app.routeTable].sort((a, b) => Number(a.url === '/sign-out') - Number(b.url === '/sign-out'));
+    // issue10-D: so does signing out everywhere (and then more so).
+    const rank = (url: string) => (url === '/sign-out' ? 1 : url === '/account/sign-out-everywhere' ? 2 : 0);
+    const routes = [...app.routeTable].sort((a, b) => rank(a.url) - rank(b.url));
     for (const r of routes) {
       if ('public' in r.access) continue;
       const allowed = r.access.roles.includes(role);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accumulationRuleSchema } from './accumulation.js';
 import { DEFAULT_ESCALATION_STAGES } from './escalation.js';
+import { retentionSchema } from './retention.js'; // issue10-E
 
 /**
  * An authority profile: how one council runs the service. Councils configure the same
@@ -255,6 +256,8 @@ export const authorityProfileSchema = z
         illustrative: z.boolean().default(false),
       })
       .prefault({}),
+    // issue10-E: how long each type of record is kept, and when it is reviewed (src/domain/retention.ts).
+    retention: retentionSchema.prefault({}),
     decisionDeadlineWorkingDays: z.number().int().min(1).max(10),
     teams: z.array(z.string().min(1)).min(1),
     levels: z.array(coded).min(1),

@@ -9,6 +9,7 @@ import { allocatedWorkerChronologyNotes, allocatedWorkerConversationPanel, alloc
 import { earlyHelpChronologyNotes, earlyHelpConversationPanel, earlyHelpHomePanel } from './early-help/early-help.panels.js';
 import { disagreementsChronologyNotes, disagreementsConversationPanel, disagreementsHomePanel } from './disagreements/disagreements.panels.js';
 import { beforeYouCallHomePanel } from './before-you-call/before-you-call.panels.js';
+import { restrictedRecordHomePanel, restrictedRecordPersonPanel } from './restricted-records/restricted-records.panels.js'; // issue10-F
 
 export const HOME_PANELS: HomePanelProvider[] = [
   referralsHomePanel,
@@ -16,9 +17,11 @@ export const HOME_PANELS: HomePanelProvider[] = [
   earlyHelpHomePanel,
   disagreementsHomePanel,
   beforeYouCallHomePanel,
+  restrictedRecordHomePanel, // issue10-F
 ];
 
 export const PERSON_PANELS: PersonPanelProvider[] = [
+  restrictedRecordPersonPanel, // issue10-F: first, so a restricted record says so before anything else
   allocatedWorkerPersonPanel,
   referralsPersonPanel,
 ];

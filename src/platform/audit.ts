@@ -86,9 +86,56 @@ export type AuditEvent =
   | { action: 'professional.viewed'; entityId: string; personIds: string[]; details: { conversationIds: string[] } }
   | { action: 'professional.corrected'; entityId: string; personIds: string[]; details: { changes: Record<string, { from: unknown; to: unknown }>; reason: string } }
   | { action: 'professional.merged'; entityId: string; personIds: string[]; details: { keptId: string; mergedId: string; reason: string; conversationsMoved: number } }
-  | { action: 'user.signed-in'; userId: string }
+  // issue10-D: details on user.signed-in (how; for single sign-on whether the account was linked or made, and what the claims changed)
+  | { action: 'user.signed-in'; userId: string; details?: { method: 'local' | 'oidc'; linked?: boolean; created?: boolean; changes?: Record<string, { from: unknown; to: unknown }> } }
   | { action: 'user.sign-in-failed'; userId: string | null; details: { locked: boolean } }
-  | { action: 'user.signed-out'; userId: string };
+  | { action: 'user.signed-out'; userId: string }
+  // issue10-D: single sign-on, re-authentication, timeouts, "sign out everywhere" and user administration
+  /** Single sign-on succeeded at the provider but Front Door refused the person (no account, no role, disabled…). */
+  | { action: 'user.sign-in-refused'; userId: string | null; details: { method: 'oidc' | 'local'; reason: string; subject?: string } }
+  | { action: 'user.reauthenticated'; userId: string; details: { method: 'local' | 'oidc' } }
+  | { action: 'user.reauthentication-failed'; userId: string; details: { method: 'local' | 'oidc'; reason: string } }
+  | { action: 'user.session-timed-out'; userId: string; details: { reason: 'idle' | 'absolute' } }
+  | { action: 'user.sessions-ended'; userId: string; details: { by: 'self' | 'administrator' | 'single-sign-on'; sessions: number } }
+  | { action: 'user.created'; userId: string; details: { role: string; via: 'administrator' | 'single-sign-on' } }
+  | { action: 'user.changed'; userId: string; changes: Record<string, { from: unknown; to: unknown }> }
+  | { action: 'user.disabled'; userId: string }
+  | { action: 'user.enabled'; userId: string }
+  | { action: 'user.list-viewed'; details: { count: number } }
+  // issue10-A: searching and downloading the audit log are audited too. A search names the children
+  // whose entries it showed; a download is one event naming its filters and row count.
+  | { action: 'audit-log.searched'; personIds: string[]; details: AuditSearchDetails & { page: number; results: number } }
+  | { action: 'audit-log.exported'; personIds: string[]; details: AuditSearchDetails & { rows: number } }
+  // issue10-E: retention, legal holds, deletion and subject access. The deletion's details are ids and
+  // counts only, never personal data; a hold's reason is kept because it is why the record is kept.
+  /** The daily job listed what is due in an authority. Names no child. */
+  | { action: 'retention.reviewed'; details: { authorityId: string; listed: number; due: number; today: string } }
+  | { action: 'retention.decided'; entityId: string; details: { recordType: string; recordId: string; decision: 'delete' | 'keep'; keepUntil: string | null } }
+  | { action: 'retention.erased'; personIds: string[]; details: { reviewIds: string[]; records: Record<string, string[]>; peopleErased: number } }
+  | { action: 'retention.hold-placed'; entityId: string; personIds: string[]; details: { subjectType: string; subjectId: string; reason: string } }
+  | { action: 'retention.hold-released'; entityId: string; personIds: string[]; details: { subjectType: string; subjectId: string; reason: string } }
+  | { action: 'retention.holds-viewed'; personIds: string[]; details: { holds: number } }
+  | { action: 'retention.people-found'; personIds: string[]; details: { by: 'reference' | 'nhs-number'; found: number } }
+  | { action: 'subject-access.searched'; personIds: string[]; details: { by: 'reference' | 'nhs-number'; found: number } }
+  | { action: 'subject-access.viewed'; personIds: string[] }
+  | { action: 'subject-access.exported'; personIds: string[]; details: { format: 'json' | 'html'; sections: Record<string, number>; markedForReview: number } }
+  // issue10-F: restricted records. Setting, changing and lifting a restriction, with its reason; "break
+  // glass" with the opener's reason and what they opened; the list of restrictions (a view of those
+  // whose names it showed); the owner or manager checking an opening.
+  | { action: 'person.restricted'; personId: string; details: { restrictionId: string; scope: 'person' | 'household'; ownerId: string; namedUserIds: string[]; reason: string } }
+  | { action: 'person.restriction-changed'; personId: string; changes: Record<string, { from: unknown; to: unknown }>; details: { restrictionId: string } }
+  | { action: 'person.unrestricted'; personId: string; details: { restrictionId: string; reason: string } }
+  | { action: 'person.restricted-access-granted'; personIds: string[]; details: { grantIds: string[]; restrictionIds: string[]; reason: string; openedPath: string; expiresAt: string; notificationIds: string[] } }
+  | { action: 'person.restrictions-listed'; personIds: string[]; details: { restrictions: number } }
+  | { action: 'person.restricted-access-reviewed'; personId: string; details: { taskId: string } };
+
+/** issue10-A: what an administrator searched the audit log for (ids and dates only). */
+export interface AuditSearchDetails {
+  userId: string | null;
+  personId: string | null;
+  from: string;
+  to: string;
+}
 
 export interface AuditContext {
   principal: Principal | null;
@@ -117,12 +164,23 @@ const ENTITY: Record<string, string> = {
   allocation: 'worker-allocation',
   'allocated-worker': 'allocated-worker-notice',
   'early-help': 'early-help-request',
+  'audit-log': 'audit-log', // issue10-A
+  retention: 'retention', // issue10-E
+  'subject-access': 'person', // issue10-E
 };
+
+// issue10-A
+function authorityNamedIn(event: AuditEvent): string | null {
+  const d = 'details' in event ? (event.details as Record<string, unknown> | undefined) : undefined;
+  return typeof d?.authorityId === 'string' ? d.authorityId : null;
+}
 
 export async function recordAudit(db: Executor, ctx: AuditContext, event: AuditEvent): Promise<void> {
   const entityType = ENTITY[event.action.split('.')[0]!] ?? 'other';
   const base = {
-    authority_id: ctx.principal?.authorityId ?? null,
+    // issue10-A: the system's own events (no one signed in) belong to the authority they name, so that
+    // authority's administrators find them in the audit search.
+    authority_id: ctx.principal?.authorityId ?? authorityNamedIn(event),
     actor_user_id: ctx.principal?.kind === 'user' ? ctx.principal.id : null,
     actor_service_account_id: ctx.principal?.kind === 'service-account' ? ctx.principal.id : null,
     actor_role: ctx.principal?.role ?? null,

@@ -23,6 +23,12 @@ export interface AppContext {
   /** Each authority's service calendar: opening hours, closures, its division's bank holidays. */
   calendars: ServiceCalendars;
   clock: Clock;
+  /**
+   * issue10-D: the clock that session timeouts and re-authentication are measured on; the system
+   * clock when absent. Apart from ctx.clock because that one is pinned or sped up in tests and the
+   * call simulator, where a session must not time out because business time jumped a day.
+   */
+  sessionClock?: Clock;
   /** Durable jobs (pg-boss) on the same database. */
   jobs: Jobs;
   mailer: Mailer;

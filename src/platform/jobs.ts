@@ -23,6 +23,8 @@ export const QUEUES = {
   faqReviewReminder: 'faq-review-reminder',
   /** Hourly: professional disagreement stages past their due date, told once to the stage's owner (issue 8: disagreements). */
   disagreementOverdueScan: 'disagreement-overdue-scan',
+  /** issue10-E: daily, records past their review or disposal date listed for administrators (never deletes). */
+  retentionReview: 'retention-review',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -36,6 +38,8 @@ const QUEUE_POLICY: Partial<Record<QueueName, { retryLimit?: number; expireInSec
   [QUEUES.mashOverdueScan]: { retryLimit: 0 },
   // The next minute's run counts whatever a failed one left marked.
   [QUEUES.miRefresh]: { retryLimit: 0, expireInSeconds: 15 * 60 },
+  // issue10-E: reads every record of each authority once a day; a failed run is retried a little later.
+  [QUEUES.retentionReview]: { retryLimit: 3, expireInSeconds: 2 * 3600 },
 };
 
 export interface JobsOptions {

@@ -27,6 +27,21 @@ export function testDatabaseUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
+/**
+ * issue10-G: whether TEST_DATABASE_URL (or `url`) is the embedded engine. Its connections share one
+ * session and pglite-socket can interleave two connections' queries (ADR 0003), so a test that sends
+ * requests at the same moment gives the app one connection there (createTestContext's poolSize).
+ */
+export async function onEmbeddedEngine(url = testDatabaseUrl()): Promise<boolean> {
+  const admin = openDatabase({ url, poolSize: 1 });
+  try {
+    const r = await admin.pool.query('select version() as v');
+    return /PGlite/.test(String(r.rows[0]?.v));
+  } finally {
+    await admin.close();
+  }
+}
+
 export class MutableClock implements Clock {
   constructor(private t: Date) {}
   now() {
@@ -54,20 +69,25 @@ export async function createTestContext(
     clock?: Clock & { set(t: Date | string): void };
     /** Changes to the authority profiles for this test only (say, other opening hours). */
     profiles?: (profiles: AuthorityProfile[]) => AuthorityProfile[];
+    /** issue10-G: another database server than TEST_DATABASE_URL's (a fault test's own, which it restarts). */
+    databaseUrl?: string;
+    /** issue10-G: the app's connections (default 4). 1 on the embedded engine when requests run concurrently (ADR 0003). */
+    poolSize?: number;
   } = {},
 ): Promise<TestContext> {
+  const url = opts.databaseUrl ?? testDatabaseUrl(); // issue10-G
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = openDatabase({ url: testDatabaseUrl(), poolSize: 1 });
+  const admin = openDatabase({ url, poolSize: 1 });
   await admin.pool.query(`create schema ${schema}`);
   await admin.close();
-  const handle = openDatabase({ url: testDatabaseUrl(), schema, poolSize: 4 });
+  const handle = openDatabase({ url, schema, poolSize: opts.poolSize ?? 4 });
   await migrate(handle.db);
   const profiles = opts.profiles ? opts.profiles(readAuthorityProfiles()) : readAuthorityProfiles();
   await syncAuthorityProfiles(handle.db, profiles);
-  const config = { ...loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent' }), secureCookies: false };
+  const config = { ...loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: url, LOG_LEVEL: 'silent' }), secureCookies: false };
   const clock = opts.clock ?? new MutableClock(new Date(now));
   // Jobs live in a schema of their own beside the test's, and retry quickly.
-  const jobs = new Jobs({ url: testDatabaseUrl(), schema: `${schema}_jobs`, retryDelaySeconds: 1, retryLimit: 3, expireInSeconds: 5, maintenanceIntervalSeconds: 1 });
+  const jobs = new Jobs({ url, schema: `${schema}_jobs`, retryDelaySeconds: 1, retryLimit: 3, expireInSeconds: 5, maintenanceIntervalSeconds: 1 });
   await jobs.start();
   const authorityProfiles = new AuthorityProfiles(profiles);
   const calendars = ServiceCalendars.load(authorityProfiles);
@@ -88,7 +108,7 @@ export async function createTestContext(
       await jobs.stop();
       await mailer.close?.();
       await handle.close();
-      const a = openDatabase({ url: testDatabaseUrl(), poolSize: 1 });
+      const a = openDatabase({ url, poolSize: 1 });
       await a.pool.query(`drop schema ${schema}_jobs cascade`);
       await a.pool.query(`drop schema ${schema} cascade`);
       await a.close();

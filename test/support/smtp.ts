@@ -92,6 +92,7 @@ export class TestSmtpServer {
   private temporaryFailures = 0;
   private stalls: { reached: () => void; released: Promise<void>; release: () => void }[] = [];
   private pendingStalls = new Set<() => void>();
+  private hold: { remaining: number; reached: () => void; released: Promise<void>; count: number } | null = null; // issue10-G
 
   private constructor(public port: number) {}
 
@@ -133,6 +134,31 @@ export class TestSmtpServer {
     const released = new Promise<void>((r) => (release = r));
     this.stalls.push({ reached, released, release });
     return { reached: reachedP, release };
+  }
+
+  /**
+   * issue10-G: the first `n` messages from now go through as usual; every later one is held at DATA
+   * until released, then refused with 451 (kept in `aborted`), like `stallAtData` but for all of them.
+   * With nothing more being accepted, a test can wait for the sender to record what was accepted and
+   * then kill it mid-batch without a race.
+   */
+  holdAfter(n: number): { reached: Promise<void>; held(): number; release(): void } {
+    let reached!: () => void;
+    const reachedP = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    this.hold = { remaining: n, reached, released, count: 0 };
+    this.pendingStalls.add(release);
+    const state = this.hold;
+    return {
+      reached: reachedP,
+      held: () => state.count,
+      // The held messages are refused; later ones go through again.
+      release: () => {
+        if (this.hold === state) this.hold = null;
+        release();
+      },
+    };
   }
 
   /** Messages accepted for an address (envelope recipient). */
@@ -212,6 +238,18 @@ export class TestSmtpServer {
       stream.on('error', gone);
       stream.on('close', gone);
     });
+
+    // issue10-G: held (see holdAfter), once the messages let through are used up.
+    const hold = this.hold;
+    if (hold && hold.remaining-- <= 0) {
+      hold.count++;
+      hold.reached();
+      await hold.released;
+      await received;
+      this.aborted.push({ envelope, bytes: chunks.reduce((n, c) => n + c.length, 0), clientGone });
+      this.events.push({ kind: 'aborted', code: 451, recipients: envelope.to });
+      return callback(smtpError(451, 'Requested action aborted: local error in processing'));
+    }
 
     const stall = this.stalls.shift();
     if (stall) {

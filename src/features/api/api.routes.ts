@@ -12,6 +12,7 @@ import { ConversationsService, completionProfile, toDraft } from '../conversatio
 import { validateForCompletion } from '../../domain/conversation-rules.js';
 import { normaliseUkPhone } from '../../domain/phone.js';
 import type { Person } from '../../platform/db/schema.js';
+import { idempotencyKeyOf, isKeyTaken, keepAnswer, requestFingerprint, storedAnswer } from './idempotency.js'; // issue10-G
 
 const uuid = z.string().uuid();
 const idParams = z.object({ id: uuid });
@@ -29,6 +30,9 @@ const personOut = z.object({
   upn: z.string().nullable(),
   postcode: z.string().nullable(),
   householdId: z.string().nullable(),
+  // issue10-F: set on a restricted record withheld from the caller (its name and details are null).
+  restricted: z.boolean().optional().describe('A restricted record: known to the service, but its details are withheld. Opening it needs a person to give a reason in Front Door'),
+  restrictedReference: z.string().optional().describe('The restricted record’s reference, given instead of its name'),
 });
 const toPersonOut = (p: Pick<Person, 'id' | 'given_name' | 'family_name' | 'date_of_birth' | 'expected_date_of_birth' | 'sex' | 'ethnicity' | 'nhs_number' | 'upn' | 'postcode' | 'household_id'>) => ({
   id: p.id, givenName: p.given_name, familyName: p.family_name, dateOfBirth: p.date_of_birth,
@@ -191,9 +195,26 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/v1/conversations', {
     config: write,
-    schema: { summary: 'Record a conversation, optionally completing it', tags: ['conversations'], security, body: conversationIn, response: { 201: z.object({ id: z.string(), reference: z.string(), status: z.string() }), 404: problem, 422: problem } },
+    schema: {
+      summary: 'Record a conversation, optionally completing it',
+      // issue10-G
+      description: 'Send an Idempotency-Key header (a UUID, say) to make a retry safe: the same key with the same body gives back the first answer (header idempotent-replayed: true) and saves nothing new; the same key with a different body is refused with 422.',
+      tags: ['conversations'], security, body: conversationIn,
+      headers: z.object({ 'idempotency-key': z.string().optional().describe('1–200 visible ASCII characters; one per conversation (issue10-G)') }).passthrough(),
+      response: { 201: z.object({ id: z.string(), reference: z.string(), status: z.string() }), 400: problem, 404: problem, 422: problem },
+    },
   }, async (request, reply) => {
     const b = request.body;
+    // issue10-G: a retry with the same Idempotency-Key gets the first answer back and saves nothing new.
+    const idempotencyKey = idempotencyKeyOf(request.headers);
+    const fingerprint = idempotencyKey ? requestFingerprint(b) : '';
+    const replay = async () => {
+      const stored = idempotencyKey ? await storedAnswer(ctx.db, request.principal!, idempotencyKey, fingerprint) : null;
+      if (stored) reply.header('idempotent-replayed', 'true');
+      return stored ? reply.code(stored.status as 201).send(stored.body) : null;
+    };
+    const replayed = await replay();
+    if (replayed) return replayed;
     // The integration is the actor (and is audited as such); the worker who took the call owns the record.
     const worker = await ctx.db
       .selectFrom('users')
@@ -227,7 +248,18 @@ export function apiRoutes(root: FastifyInstance, ctx: AppContext) {
       );
       if (errors.length) throw new HttpError(422, 'The conversation is not complete', errors.map((e) => e.message).join('. '), { errors });
     }
-    const result = await conversations.createWhole(p, version, childRows, b.complete, auditContext(request));
+    // issue10-G: the key is kept in the conversation's transaction; losing a race for it means the other request saved it.
+    let result;
+    try {
+      result = await conversations.createWhole(p, version, childRows, b.complete, auditContext(request), idempotencyKey
+        ? (tx, saved) => keepAnswer(tx, request.principal!, idempotencyKey, fingerprint, saved.id, { status: 201, body: saved })
+        : undefined);
+    } catch (err) {
+      if (!isKeyTaken(err)) throw err;
+      const answer = await replay();
+      if (!answer) throw err;
+      return answer;
+    }
     return reply.code(201).send(result);
   });
 

@@ -7,7 +7,7 @@ export const MAX_FAILED_SIGN_INS = 5;
 export const LOCKOUT_MINUTES = 15;
 
 export type SignInResult =
-  | { ok: true; userId: string }
+  | { ok: true; userId: string; generation: number }
   | { ok: false; reason: 'invalid' | 'locked' };
 
 export class AuthService {
@@ -17,22 +17,49 @@ export class AuthService {
   ) {}
 
   async signIn(email: string, password: string, audit: AuditContext): Promise<SignInResult> {
-    const now = this.clock.now();
     const user = await this.db
       .selectFrom('users')
-      .select(['id', 'password_hash', 'failed_sign_ins', 'locked_until', 'disabled_at'])
+      .select(['id', 'password_hash', 'failed_sign_ins', 'locked_until', 'disabled_at', 'session_generation'])
       .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
       .executeTakeFirst();
+    const result = await this.check(user, password);
+    if (!result.ok) {
+      await recordAudit(this.db, audit, { action: 'user.sign-in-failed', userId: user?.id ?? null, details: { locked: result.reason === 'locked' } });
+      return result;
+    }
+    await this.db.updateTable('users').set({ last_sign_in_at: this.clock.now() }).where('id', '=', result.userId).execute();
+    await recordAudit(this.db, audit, { action: 'user.signed-in', userId: result.userId, details: { method: 'local' } }); // issue10-D: method
+    return result;
+  }
 
+  /**
+   * issue10-D: the signed-in person's password again, before a sensitive action. Failures count
+   * towards the same lock-out as signing in.
+   */
+  async reauthenticate(userId: string, password: string, audit: AuditContext): Promise<SignInResult> {
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'password_hash', 'failed_sign_ins', 'locked_until', 'disabled_at', 'session_generation'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    const result = await this.check(user, password);
+    if (result.ok) await recordAudit(this.db, audit, { action: 'user.reauthenticated', userId, details: { method: 'local' } });
+    else await recordAudit(this.db, audit, { action: 'user.reauthentication-failed', userId, details: { method: 'local', reason: result.reason } });
+    return result;
+  }
+
+  private async check(
+    user: { id: string; password_hash: string | null; locked_until: Date | null; disabled_at: Date | null; session_generation: number } | undefined,
+    password: string,
+  ): Promise<SignInResult> {
+    const now = this.clock.now();
     if (!user || !user.password_hash || user.disabled_at) {
       await verifyPassword(await dummyHash(), password);
-      await recordAudit(this.db, audit, { action: 'user.sign-in-failed', userId: user?.id ?? null, details: { locked: false } });
       return { ok: false, reason: 'invalid' };
     }
     if (user.locked_until && user.locked_until > now) {
       // Same work as a real check, so the answer's timing does not reveal the lock.
       await verifyPassword(await dummyHash(), password);
-      await recordAudit(this.db, audit, { action: 'user.sign-in-failed', userId: user.id, details: { locked: true } });
       return { ok: false, reason: 'locked' };
     }
     const ok = await verifyPassword(user.password_hash, password);
@@ -52,15 +79,9 @@ export class AuthService {
           .where('id', '=', user.id)
           .execute();
       }
-      await recordAudit(this.db, audit, { action: 'user.sign-in-failed', userId: user.id, details: { locked: lock } });
       return { ok: false, reason: lock ? 'locked' : 'invalid' };
     }
-    await this.db
-      .updateTable('users')
-      .set({ failed_sign_ins: 0, locked_until: null, last_sign_in_at: now })
-      .where('id', '=', user.id)
-      .execute();
-    await recordAudit(this.db, audit, { action: 'user.signed-in', userId: user.id });
-    return { ok: true, userId: user.id };
+    await this.db.updateTable('users').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', user.id).execute();
+    return { ok: true, userId: user.id, generation: user.session_generation };
   }
 }

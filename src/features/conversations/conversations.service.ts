@@ -231,6 +231,8 @@ export class ConversationsService {
     children: ({ person_id: string; position: number } & ChildFields)[],
     complete: boolean,
     audit: AuditContext,
+    // issue10-G: more work in the same transaction once the conversation is written (the API's idempotency key)
+    alsoInTransaction?: (tx: Tx, saved: { id: string; reference: string; status: 'draft' | 'completed' }) => Promise<void>,
   ): Promise<{ id: string; reference: string; status: 'draft' | 'completed' }> {
     const profile = this.profileFor(principal);
     const id = randomUUID();
@@ -277,7 +279,9 @@ export class ConversationsService {
         if (errors.length) throw new HttpError(422, 'The conversation is not complete', errors.map((x) => x.message).join('. '), { errors });
         await this.completeIn(tx, principal, e, audit);
       }
-      return { id, reference, status: complete ? ('completed' as const) : ('draft' as const) };
+      const saved = { id, reference, status: complete ? ('completed' as const) : ('draft' as const) };
+      if (alsoInTransaction) await alsoInTransaction(tx, saved); // issue10-G
+      return saved;
     });
   }
 

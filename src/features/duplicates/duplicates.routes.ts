@@ -12,6 +12,8 @@ import { DuplicatesService, REASON_MAX, type Refusal } from './duplicates.servic
 
 const review = { access: { roles: CAN.reviewDuplicates } };
 const decide = { access: { roles: CAN.mergePeople } };
+/** issue10-D: merging and unmerging records are sensitive actions: they need a recent sign-in. */
+const merge = { ...decide, recentAuth: true };
 
 /** The review queue, the side-by-side comparison, merge, "not the same person" and undoing a merge. */
 export function duplicatesRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -44,7 +46,7 @@ export function duplicatesRoutes(app: FastifyInstance, ctx: AppContext) {
     return renderPair(request, reply, id, { values, errors: toErrorList(r.errors) });
   };
 
-  app.post('/duplicates/:id/merge', { config: decide }, async (request, reply) => {
+  app.post('/duplicates/:id/merge', { config: merge }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);
     const result = await duplicates.mergePair(request.principal!, id, str(body.survivor), str(body.reason), auditContext(request));
@@ -71,9 +73,9 @@ export function duplicatesRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.view('duplicates/views/unmerge.njk', { title: 'Undo a merge', backLink: `/people/${m.survivor.id}#merged-records`, ...m, values: {}, ...extra });
   };
 
-  app.get('/merges/:id/unmerge', { config: decide }, (request, reply) => renderUndo(request, reply));
+  app.get('/merges/:id/unmerge', { config: merge }, (request, reply) => renderUndo(request, reply));
 
-  app.post('/merges/:id/unmerge', { config: decide }, async (request, reply) => {
+  app.post('/merges/:id/unmerge', { config: merge }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);
     const result = await duplicates.unmerge(request.principal!, id, str(body.reason), auditContext(request));

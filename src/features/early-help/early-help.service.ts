@@ -13,6 +13,8 @@ import { escapeHtml } from '../written-records/render-html.js';
 import { EarlyHelpRepository, type EarlyHelpRequestView, type FamilyMember } from './early-help.repository.js';
 import { statusOnSave, STATUS_LABELS, TRANSITIONS, validateEarlyHelp, type EarlyHelpInput, type FieldError, type TeamAction, TEXT_MAX, SHORT_MAX } from './early-help-rules.js';
 import { toCsv } from '../../platform/http/tabular.js';
+import { RestrictedRecordsService } from '../restricted-records/restricted-records.service.js'; // issue10-F
+import { withhold } from '../restricted-records/withhold.js'; // issue10-F
 
 /** Who does what with Early Help requests. */
 export const EARLY_HELP_ROLES = {
@@ -31,7 +33,9 @@ const EDITABLE: EarlyHelpStatus[] = ['details-needed', 'consent-not-given'];
 export type SaveResult = { ok: true; status: EarlyHelpStatus; reference: string } | { ok: false; errors: FieldError[] };
 export type TeamActionResult = { ok: true; reference: string; status: EarlyHelpStatus } | { ok: false; errors: FieldError[] };
 
-const displayName = (p: { given_name: string | null; family_name: string | null; expected_date_of_birth: string | null }) =>
+const displayName = (p: { given_name: string | null; family_name: string | null; expected_date_of_birth: string | null; restrictedReference?: string }) =>
+  // issue10-F: a restricted person withheld from the reader
+  p.restrictedReference ? `Restricted record ${p.restrictedReference}` :
   [p.given_name, p.family_name].filter(Boolean).join(' ') || (p.expected_date_of_birth ? 'Unborn child' : 'Name not known');
 
 /**
@@ -281,9 +285,11 @@ export class EarlyHelpService {
     const to = q.to ? londonWallTimeToInstant(addDays(q.to, 1), { hour: 0 }) : null;
     const profile = this.profileFor(principal.authorityId);
     return this.ctx.db.transaction().execute(async (tx) => {
-      const rows = await this.repo.sentBetween(tx, principal.authorityId, statuses, from, to);
+      // issue10-F: a download is not a page, so restricted people are withheld from it here.
+      const withheld = await new RestrictedRecordsService(this.ctx).withheldFor(principal, tx);
+      const rows = withhold(await this.repo.sentBetween(tx, principal.authorityId, statuses, from, to), withheld);
       const familyIds = [...new Set(rows.flatMap((r) => r.family_member_ids ?? []))];
-      const people = new Map((await this.repo.people(tx, principal.authorityId, familyIds)).map((p) => [p.id, p]));
+      const people = new Map(withhold(await this.repo.people(tx, principal.authorityId, familyIds), withheld).map((p) => [p.id, p]));
       if (rows.length) {
         await recordAudit(tx, audit, { action: 'early-help.exported', personIds: [...new Set(rows.map((r) => r.person_id))], details: { requestIds: rows.map((r) => r.id), from: q.from, to: q.to, status: q.status } });
       }

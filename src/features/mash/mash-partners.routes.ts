@@ -14,7 +14,7 @@ import { MashService } from './mash.service.js';
  */
 export function mashPartnersRoutes(app: FastifyInstance, ctx: AppContext) {
   const mash = new MashService(ctx);
-  const admin = { access: { roles: CAN.administer } };
+  const admin = { access: { roles: CAN.administer }, recentAuth: true }; // issue10-D: granting access is a sensitive action
 
   const page = async (p: Principal, extra: Record<string, unknown> = {}) => {
     return {

@@ -35,6 +35,9 @@ const personToSearch = z.object({
   dateOfBirth: z.string().nullable(),
   expectedDateOfBirth: z.string().nullable().describe('For an unborn child'),
   address: z.object({ line1: z.string().nullable(), line2: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable() }),
+  // issue10-F: a restricted record: its name, date of birth and address are withheld (null).
+  restricted: z.boolean().optional().describe('A restricted record: a person must open the request in Front Door and give a reason to see who to search for'),
+  restrictedReference: z.string().optional(),
 }).describe('Names, dates of birth and addresses only: what an agency needs to search its systems');
 
 const requestSummary = z.object({

@@ -246,7 +246,8 @@ describe('the API', () => {
     const body = doc.paths['/api/v1/mash/requests/{id}/responses'].post.requestBody.content['application/json'].schema;
     assert.deepEqual(body.properties.kind.enum, ['response', 'question', 'correction']);
     const person = doc.paths['/api/v1/mash/requests'].get.responses['200'].content['application/json'].schema.properties.requests.items.properties.people.items;
-    assert.deepEqual(Object.keys(person.properties).sort(), ['address', 'dateOfBirth', 'expectedDateOfBirth', 'familyName', 'givenName', 'isChild', 'personId']);
+    // issue10-F: plus whether the person is a restricted record withheld from the agency (and its reference).
+    assert.deepEqual(Object.keys(person.properties).sort(), ['address', 'dateOfBirth', 'expectedDateOfBirth', 'familyName', 'givenName', 'isChild', 'personId', 'restricted', 'restrictedReference']);
   });
 
   test('a police system lists its own requests with names, dates of birth and addresses only', async () => {

@@ -207,7 +207,8 @@ export function miRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   });
 
-  app.get('/mi/annex-a/export', { config: access }, async (request, reply) => {
+  // issue10-D: a statutory return names every child, so downloading one needs a recent sign-in.
+  app.get('/mi/annex-a/export', { config: { ...access, recentAuth: true } }, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
     const parsed = parsePeriodQuery(q, returns.defaultAnnexPeriod());
     if (!parsed.ok) throw new HttpError(400, 'The period is not valid', parsed.errors.map((e) => e.message).join('. '));
@@ -245,7 +246,8 @@ export function miRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   });
 
-  app.get('/mi/cin-census/export', { config: access }, async (request, reply) => {
+  // issue10-D: a sensitive action, like the Annex A download.
+  app.get('/mi/cin-census/export', { config: { ...access, recentAuth: true } }, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
     const year = Number(str(q.year));
     if (!Number.isInteger(year) || year < 2014 || year > returns.defaultCensusYear() + 1) throw new HttpError(400, 'Choose a census year', 'year must be a census year, for example 2026.');

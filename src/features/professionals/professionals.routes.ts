@@ -14,6 +14,8 @@ import { FIELD_LABELS, tidyPhone } from './directory-rules.js';
 /** CADS workers and team managers keep the directory. */
 export const DIRECTORY_ROLES: Role[] = ['cads-worker', 'team-manager'];
 const directory = { access: { roles: DIRECTORY_ROLES } };
+/** issue10-D: merging two professionals' records is a sensitive action: it needs a recent sign-in. */
+const merge = { ...directory, recentAuth: true };
 const write = { access: { roles: CAN.recordConversations } };
 
 /** The directory's values for the correction form. */
@@ -142,9 +144,9 @@ export function professionalsRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   };
 
-  app.get('/professionals/:id/merge', { config: directory }, (request, reply) => renderMerge(request, reply, {}));
+  app.get('/professionals/:id/merge', { config: merge }, (request, reply) => renderMerge(request, reply, {}));
 
-  app.post('/professionals/:id/merge', { config: directory }, async (request, reply) => {
+  app.post('/professionals/:id/merge', { config: merge }, async (request, reply) => {
     const id = uuidParam(request);
     const body = bodyOf(request);
     const result = await service.merge(request.principal!, id, body, auditContext(request));

@@ -140,7 +140,18 @@ export class TelephonyService {
   }
 
   async enqueue(tx: Tx, call: CallRow, queue: string, digit: string | null, at: Date): Promise<CallRow> {
-    if (call.state !== 'menu') return call;
+    if (call.state !== 'menu') {
+      // issue10-G: events can arrive out of order (a switch's retry, a slow webhook). A "queued" that comes
+      // after the call was answered or ended fills in the queue the caller waited in; it never moves the
+      // call backwards, and a call already in a queue keeps it.
+      if (call.queue_code !== null) return call;
+      const before = call.answered_at ?? call.ended_at;
+      const queuedAt = before && at.getTime() > new Date(before).getTime() ? new Date(before) : at;
+      const updated = await this.repo.updateCall(tx, call.id, { queue_code: queue, option_digit: digit, queued_at: queuedAt, updated_at: at });
+      await this.repo.addEvent(tx, call.id, 'queued', queuedAt, null, { queue, option: digit, late: true });
+      await signalLive(tx, call.authority_id);
+      return updated;
+    }
     const updated = await this.repo.updateCall(tx, call.id, { state: 'queued', queue_code: queue, option_digit: digit, queued_at: at, updated_at: at });
     await this.repo.addEvent(tx, call.id, 'queued', at, null, { queue, option: digit });
     await signalLive(tx, call.authority_id);
@@ -148,7 +159,15 @@ export class TelephonyService {
   }
 
   async answer(tx: Tx, call: CallRow, workerId: string, at: Date): Promise<CallRow> {
-    if (call.state === 'ended') throw new HttpError(409, 'The call has ended', 'A call that has ended cannot be answered.');
+    if (call.state === 'ended') {
+      // issue10-G: the end arrived first. An answer from before the end is recorded (and the outcome put
+      // right); a second answer changes nothing; an answer after the end cannot have happened.
+      if (call.answered_at) return call;
+      if (!call.ended_at || at.getTime() > new Date(call.ended_at).getTime()) throw new HttpError(409, 'The call has ended', 'A call that has ended cannot be answered.');
+      const updated = await this.repo.updateCall(tx, call.id, { answered_at: at, worker_id: workerId, queued_at: call.queued_at ?? call.offered_at, updated_at: at });
+      await this.repo.addEvent(tx, call.id, 'answered', at, workerId, { late: true });
+      return this.settleOutcome(tx, updated);
+    }
     if (call.state === 'connected') return call;
     const updated = await this.repo.updateCall(tx, call.id, {
       state: 'connected',
@@ -166,7 +185,16 @@ export class TelephonyService {
 
   /** Passed to another worker of the same authority, or out of the service to another number. */
   async transfer(tx: Tx, call: CallRow, to: { workerId: string } | { number: string }, at: Date): Promise<CallRow> {
-    if (call.state === 'ended') throw new HttpError(409, 'The call has ended', 'A call that has ended cannot be transferred.');
+    if (call.state === 'ended') {
+      // issue10-G: a transfer from before the end that arrived after it is recorded; one after the end cannot have happened.
+      if (!call.ended_at || at.getTime() > new Date(call.ended_at).getTime()) throw new HttpError(409, 'The call has ended', 'A call that has ended cannot be transferred.');
+      const changes = 'workerId' in to
+        ? { worker_id: to.workerId, answered_at: call.answered_at ?? at, queued_at: call.queued_at ?? call.offered_at, updated_at: at }
+        : { transferred_to: call.transferred_to ?? normaliseUkPhone(to.number)?.e164 ?? to.number, updated_at: at };
+      const updated = await this.repo.updateCall(tx, call.id, changes);
+      await this.repo.addEvent(tx, call.id, 'transferred', at, 'workerId' in to ? to.workerId : null, { from: call.worker_id, late: true });
+      return this.settleOutcome(tx, updated);
+    }
     if ('workerId' in to) {
       if (call.worker_id) await this.repo.setPresence(tx, call.authority_id, call.worker_id, 'wrap-up', at, null);
       const updated = await this.repo.updateCall(tx, call.id, { state: 'connected', worker_id: to.workerId, answered_at: call.answered_at ?? at, queued_at: call.queued_at ?? call.offered_at, updated_at: at });
@@ -218,8 +246,25 @@ export class TelephonyService {
       conversation_id: null,
     });
     if (input.call) await this.repo.addEvent(tx, input.call.id, 'callback-requested', input.at, null);
+    if (input.call?.state === 'ended') await this.settleOutcome(tx, input.call); // issue10-G: arrived after the end
     await signalLive(tx, input.authorityId);
     return id;
+  }
+
+  /**
+   * issue10-G: for a call that has ended, the outcome its facts give (a late event may have added one):
+   * passed on to another number, answered, left a number for a callback, or abandoned. An outcome only
+   * the switch or the line knows (out of hours, no option chosen, failed) is left alone.
+   */
+  private async settleOutcome(tx: Tx, call: CallRow): Promise<CallRow> {
+    if (call.state !== 'ended' || !['abandoned', 'callback', 'answered', 'transferred'].includes(call.outcome ?? '')) return call;
+    const callback = await tx.selectFrom('callbacks').select('id').where('call_id', '=', call.id).executeTakeFirst();
+    const outcome: CallOutcome = call.transferred_to ? 'transferred' : call.answered_at ? 'answered' : callback ? 'callback' : 'abandoned';
+    if (outcome === call.outcome) return call;
+    const updated = await this.repo.updateCall(tx, call.id, { outcome });
+    await this.repo.addEvent(tx, call.id, 'outcome-corrected', new Date(call.ended_at ?? call.updated_at), null, { from: call.outcome, to: outcome });
+    await signalLive(tx, call.authority_id);
+    return updated;
   }
 
   async setStatus(authorityId: string, userId: string, status: PresenceStatus): Promise<void> {

@@ -30,6 +30,11 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // issue10-G: so must a client that is checked out (mid-transaction) when the server restarts or the
+  // connection is cut: pg emits 'error' on it, and with no listener that is an uncaught exception that
+  // kills the whole process. The query in flight fails on its own (the request gets an error), and
+  // the pool drops the dead client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const schema = opts.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error('Schema names are lower-case letters, digits and underscores.');

@@ -14,10 +14,39 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const [dataDir = 'memory://', portArg = '0'] = process.argv.slice(2);
 if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+
+// issue10-A: one engine per data folder. Two PGlite processes writing the same files would corrupt
+// them (and PGlite does not stop it), so the engine keeps its process id in the folder while it runs
+// and refuses a folder another live engine holds (npm start and npm run audit:verify, say).
+const ENGINE_LOCK_FILE = 'front-door-engine.pid';
+const lockFile = dataDir.startsWith('memory://') ? null : join(dataDir, ENGINE_LOCK_FILE);
+if (lockFile) {
+  let holder = 0;
+  try {
+    holder = Number(readFileSync(lockFile, 'utf8').trim()) || 0;
+  } catch {
+    // no lock: the folder is free
+  }
+  let alive = false;
+  if (holder && holder !== process.pid) {
+    try {
+      process.kill(holder, 0);
+      alive = true;
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  if (alive) {
+    process.stderr.write(`The embedded database in ${dataDir} is in use by process ${holder} (Front Door is probably running). Stop it first. If that process is not Front Door, delete ${lockFile}.\n`);
+    process.exit(3);
+  }
+  writeFileSync(lockFile, String(process.pid));
+}
 
 const db = await PGlite.create({ dataDir, extensions: { pg_trgm, fuzzystrmatch } });
 const server = new PGLiteSocketServer({
@@ -41,6 +70,7 @@ async function stop() {
     await server.stop();
     await db.close();
   } finally {
+    if (lockFile) rmSync(lockFile, { force: true }); // issue10-A
     process.exit(0);
   }
 }

@@ -35,6 +35,11 @@ export interface UsersTable {
   disabled_at: Timestamp | null;
   last_sign_in_at: Timestamp | null;
   created_at: DefaultedTimestamp;
+  // issue10-D: single sign-on identity and "sign out everywhere" (migration 0021)
+  oidc_issuer: ColumnType<string | null, string | null | undefined, string | null>;
+  oidc_subject: ColumnType<string | null, string | null | undefined, string | null>;
+  oidc_linked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  session_generation: Generated<number>;
 }
 
 export interface ServiceAccountsTable {
@@ -55,6 +60,11 @@ export interface SessionsTable {
   user_id: string | null;
   expires_at: Timestamp;
   created_at: DefaultedTimestamp;
+  // issue10-D: how and when the session signed in, and when it was last used (migration 0021)
+  auth_method: ColumnType<'local' | 'oidc' | null, 'local' | 'oidc' | null | undefined, 'local' | 'oidc' | null>;
+  signed_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  authenticated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_seen_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface HouseholdsTable {
@@ -101,6 +111,8 @@ export interface PersonsTable {
   merged_at: Generated<Date | null>;
   /** A short number for returns that need a child id of at most 20 characters (migration 0018). */
   person_number: Generated<number>;
+  // issue10-E: when the record's personal data was removed under the retention schedule (migration 0022)
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** The standardised name variants of a person (own name and aliases), as stored in persons.match_std. */
@@ -193,6 +205,7 @@ export interface ConversationsTable {
   handover_due_at: Timestamp | null;
   handover_accepted_by: string | null;
   handover_accepted_at: Timestamp | null;
+  // issue10-E: migration 0022 adds erased_at here too; it is read with sql`` only, so that code building whole rows need not name it.
 }
 
 export interface ConversationVersionsTable {
@@ -279,6 +292,14 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
   ip: string | null;
   request_id: string | null;
+}
+
+// issue10-A: one link per audit entry, in commit order (migration 0020, ADR 0016)
+export interface AuditChainTable {
+  seq: number;
+  event_id: number;
+  prev_hash: Buffer;
+  hash: Buffer;
 }
 
 export interface WrittenRecordsTable {
@@ -444,6 +465,7 @@ export interface CallsTable {
   transferred_to: string | null;
   conversation_id: string | null;
   updated_at: Timestamp;
+  // issue10-E: migration 0022 adds erased_at here too; it is read with sql`` only, so that code building whole rows need not name it.
 }
 
 export interface CallEventsTable {
@@ -525,6 +547,8 @@ export interface MashEnquiriesTable {
   created_by: string | null;
   created_at: Timestamp;
   lock_version: Generated<number>;
+  // issue10-E: when the record's personal data was removed under the retention schedule (migration 0022)
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface MashEnquiryChildrenTable {
@@ -595,6 +619,8 @@ export interface DB {
   decisions: DecisionsTable;
   accumulation_flags: AccumulationFlagsTable;
   audit_events: AuditEventsTable;
+  // issue10-A: the audit log's hash chain (migration 0020), written only by its trigger
+  audit_chain: AuditChainTable;
   written_records: WrittenRecordsTable;
   survey_invitations: SurveyInvitationsTable;
   survey_responses: SurveyResponsesTable;
@@ -638,6 +664,65 @@ export interface DB {
   professionals: ProfessionalsTable;
   conversation_professionals: ConversationProfessionalsTable;
   professional_changes: ProfessionalChangesTable;
+  // issue10-E (migration 0022)
+  retention_reviews: RetentionReviewsTable;
+  retention_runs: RetentionRunsTable;
+  legal_holds: LegalHoldsTable;
+  // issue10-G: Idempotency-Key on POST /api/v1/conversations (migration 0024)
+  api_idempotency_keys: ApiIdempotencyKeysTable;
+  // issue10-F: restricted records and "break glass" (migration 0023)
+  record_restrictions: RecordRestrictionsTable;
+  record_restriction_users: RecordRestrictionUsersTable;
+  restricted_access_grants: RestrictedAccessGrantsTable;
+}
+
+/** issue10-F: a child's record (or their household's) restricted to named users. */
+export interface RecordRestrictionsTable {
+  id: string;
+  authority_id: string;
+  person_id: string;
+  scope: 'person' | 'household';
+  reason: string;
+  owner_id: string;
+  restricted_by: string | null;
+  restricted_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+  lifted_at: Timestamp | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
+/** issue10-F: a user who may open a restricted record without giving a reason. */
+export interface RecordRestrictionUsersTable {
+  restriction_id: string;
+  user_id: string;
+  added_by: string | null;
+  added_at: Timestamp;
+}
+
+/** issue10-F: "break glass": a user's reason for opening a restricted record, and until when they may. */
+export interface RestrictedAccessGrantsTable {
+  id: string;
+  authority_id: string;
+  restriction_id: string;
+  user_id: string;
+  reason: string;
+  opened_path: string;
+  granted_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** issue10-G: one row per Idempotency-Key a caller sent with a conversation that was saved. */
+export interface ApiIdempotencyKeysTable {
+  principal_id: string;
+  idempotency_key: string;
+  authority_id: string;
+  request_hash: string;
+  conversation_id: string;
+  response_status: number;
+  response_body: Json<Record<string, unknown>>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface ReferralsTable {
@@ -679,6 +764,8 @@ export interface ReferralsTable {
   closed_by: string | null;
   closed_at: Timestamp | null;
   lock_version: Generated<number>;
+  // issue10-E: when the record's personal data was removed under the retention schedule (migration 0022)
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ReferralChildrenTable {
@@ -776,6 +863,8 @@ export interface EarlyHelpRequestsTable {
   closed_by: string | null;
   closed_at: Timestamp | null;
   lock_version: Generated<number>;
+  // issue10-E: when the record's personal data was removed under the retention schedule (migration 0022)
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface EarlyHelpStatusChangesTable {
@@ -866,6 +955,8 @@ export interface BeforeYouCallQuestionsTable {
   status_note: string | null;
   status_by: string | null;
   status_at: Timestamp | null;
+  // issue10-E: when the record's personal data was removed under the retention schedule (migration 0022)
+  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** Migration 0018: per day, single filter (dim, value) and outcome, the dashboard's additive counts. */
@@ -967,6 +1058,51 @@ export interface ProfessionalChangesTable {
   reason: string | null;
   changed_by: string | null;
   changed_at: Timestamp;
+}
+
+// issue10-E: retention reviews (the daily job's list and the disposal log), its runs, and legal holds (migration 0022)
+export interface RetentionReviewsTable {
+  id: string;
+  authority_id: string;
+  record_type: string;
+  record_id: string;
+  label: string;
+  record_at: Timestamp;
+  entries: number | null;
+  review_on: ColumnType<string, string, string>;
+  dispose_on: ColumnType<string, string, string>;
+  rule_trigger: string;
+  rule_years: number;
+  rule_action: 'delete' | 'review';
+  still_open: Generated<boolean>;
+  decision: 'delete' | 'keep' | null;
+  keep_until: ColumnType<string | null, string | null | undefined, string | null>;
+  keep_reason: string | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  first_listed_at: Timestamp;
+  listed_at: Timestamp;
+  erased_at: Timestamp | null;
+  erased_by: string | null;
+  people_erased: number | null;
+}
+export interface RetentionRunsTable {
+  authority_id: string;
+  ran_at: Timestamp;
+  listed: number;
+  due: number;
+}
+export interface LegalHoldsTable {
+  id: string;
+  authority_id: string;
+  subject_type: string;
+  subject_id: string;
+  reason: string;
+  placed_by: string;
+  placed_at: Timestamp;
+  released_by: string | null;
+  released_at: Timestamp | null;
+  release_reason: string | null;
 }
 
 export type Person = Selectable<PersonsTable>;

@@ -17,11 +17,15 @@ export interface RouteEntry {
   api: boolean;
   /** A server-sent event stream: it answers at once but never ends, so tests read only its status. */
   stream: boolean;
+  /** issue10-D: a sensitive action: the route needs a recent sign-in (`config.recentAuth`). */
+  recentAuth?: boolean;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
     stream?: boolean;
+    /** issue10-B: the route never touches the session (no page locals, no CSRF secret), e.g. health probes. */
+    sessionless?: boolean;
   }
 }

@@ -20,9 +20,12 @@ import { PgSessionStore } from '../auth/session-store.js';
 import { isRole, ROLE_LABELS, type Principal } from '../auth/roles.js';
 import { addFilters } from './filters.js';
 import { HttpError, problem } from './errors.js';
+import { enforceSessionRules } from '../auth/session-policy.js'; // issue10-D
+import { requireRecentAuthentication } from '../auth/recent-auth.js'; // issue10-D
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const SESSION_IDLE_MS = 60 * 60 * 1000;
+/** issue10-B: the default limit for public routes, per client address per app instance. */
+export const PUBLIC_RATE_LIMIT = { max: 300, timeWindow: '1 minute' };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,7 +66,9 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
             },
           },
     genReqId: () => randomUUID(),
-    trustProxy: ctx.config.env === 'production',
+    // issue10-B: a hop count or the proxies' addresses, never "trust everyone" (see config.ts). A count
+    // trusts that many hops nearest this server, as Fastify does for a number (its types lack one).
+    trustProxy: typeof ctx.config.trustProxy === 'number' ? trustHops(ctx.config.trustProxy) : ctx.config.trustProxy,
     routerOptions: { querystringParser: qs },
     bodyLimit: 1024 * 1024,
   });
@@ -93,21 +98,33 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
-        formAction: ["'self'"],
+        // issue10-D: signing out (a form) ends at the identity provider's end-session page, and
+        // browsers hold a form's redirects to form-action too.
+        formAction: ["'self'", ...(ctx.config.auth.oidc ? [new URL(ctx.config.auth.oidc.issuer).origin] : [])],
         baseUri: ["'none'"],
         upgradeInsecureRequests: null,
       },
     },
     strictTransportSecurity: ctx.config.env === 'production',
   });
-  // Only routes that opt in (sign-in) are limited; per instance, in memory.
+  // issue10-B: every public route without a credential of its own (pages and forms anyone can reach)
+  // gets a per-address limit unless it sets its own; routes say `rateLimit: false` to opt out (health
+  // probes). Routes guarded by a signature or token (checkedBy) are not limited here. Added before the
+  // plugin so its onRoute hook sees the result.
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access as Access | undefined;
+    if (!access || !('public' in access) || access.checkedBy || route.config?.rateLimit !== undefined) return;
+    route.config = { ...route.config, rateLimit: PUBLIC_RATE_LIMIT };
+  });
+  // Routes that opt in (sign-in, the survey, "Ask a question") and every other public route (above)
+  // are limited; per instance, in memory.
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyFormbody, { parser: (body) => qs(body) });
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
     secret: ctx.config.sessionSecret,
     cookieName: 'front_door_session',
-    store: new PgSessionStore(ctx.db, SESSION_IDLE_MS),
+    store: new PgSessionStore(ctx.db, ctx.config.auth.sessionIdleMinutes * 60_000), // issue10-D
     saveUninitialized: false,
     rolling: true,
     cookie: {
@@ -115,7 +132,8 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
       secure: ctx.config.secureCookies,
       sameSite: 'lax',
       path: '/',
-      maxAge: SESSION_IDLE_MS,
+      // issue10-D: the idle timeout (SESSION_IDLE_MINUTES); the rules themselves are checked on every request.
+      maxAge: ctx.config.auth.sessionIdleMinutes * 60_000,
     },
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session', getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf });
@@ -174,7 +192,7 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
         if (method === 'HEAD') continue;
-        app.routeTable.push({ method, url: route.url, access, api: isApiUrl(route.url), stream: route.config?.stream === true });
+        app.routeTable.push({ method, url: route.url, access, api: isApiUrl(route.url), stream: route.config?.stream === true, recentAuth: route.config?.recentAuth === true }); // issue10-D: recentAuth
       }
     });
 
@@ -200,8 +218,15 @@ export async function buildApp(ctx: AppContext, features: Feature[]): Promise<Fa
       });
     });
 
+    // issue10-D: sensitive actions (routes with `recentAuth: true`) need a recent sign-in.
     scope.addHook('preHandler', async (request, reply) => {
       if (isApiUrl(request.url)) return;
+      return requireRecentAuthentication(ctx, request, reply);
+    });
+
+    scope.addHook('preHandler', async (request, reply) => {
+      // issue10-B: sessionless routes (health probes) make no CSRF secret, so no session row per probe.
+      if (isApiUrl(request.url) || request.routeOptions.config.sessionless) return;
       const flash = request.session.flash;
       if (flash) delete request.session.flash;
       reply.locals = { ...(await pageLocals(ctx, request, reply)), flash };
@@ -261,6 +286,8 @@ async function principalFromSession(ctx: AppContext, request: FastifyRequest): P
     .where('disabled_at', 'is', null)
     .executeTakeFirst();
   if (!user || !isRole(user.role)) return null;
+  // issue10-D: idle and absolute timeouts, and sessions ended by "sign out everywhere".
+  if (!(await enforceSessionRules(ctx, request, user))) return null;
   return {
     kind: 'user',
     id: user.id,
@@ -271,6 +298,11 @@ async function principalFromSession(ctx: AppContext, request: FastifyRequest): P
     teamId: user.team_id,
     email: user.email,
   };
+}
+
+// issue10-B
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 export function hashToken(token: string): string {

@@ -40,8 +40,10 @@ export function addFilters(env: nunjucks.Environment, ctx: AppContext): void {
   env.addFilter('labels', (codes: string[] | null | undefined, list: { code: string; label: string }[] | undefined) =>
     (codes ?? []).map((c) => list?.find((x) => x.code === c)?.label ?? c),
   );
-  env.addFilter('personName', (p: { given_name?: string | null; family_name?: string | null; expected_date_of_birth?: string | null } | null | undefined) => {
+  env.addFilter('personName', (p: { given_name?: string | null; family_name?: string | null; expected_date_of_birth?: string | null; restricted?: boolean; restrictedReference?: string } | null | undefined) => {
     if (!p) return '';
+    // issue10-F: a restricted person withheld from the reader (features/restricted-records/withhold.ts).
+    if (p.restricted) return `Restricted record${p.restrictedReference ? ` ${p.restrictedReference}` : ''}`;
     const name = [p.given_name, p.family_name].filter(Boolean).join(' ');
     if (name) return name;
     return p.expected_date_of_birth ? 'Unborn child' : 'Name not known';

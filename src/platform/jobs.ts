@@ -57,6 +57,12 @@ export interface JobsOptions {
   supervise?: boolean;
   /** Connections pg-boss may open (1 on the embedded engine; see ADR 0003). */
   poolSize?: number;
+  /**
+   * issue10-G: run pg-boss's SQL through this instead of a pool of its own: on the embedded engine, the
+   * app's own single connection, so nothing in the process talks to the engine over two connections at
+   * once (pglite-socket can interleave two connections' statements; see ADR 0003).
+   */
+  db?: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
 }
 
 export class Jobs {
@@ -64,6 +70,7 @@ export class Jobs {
   private started = false;
   constructor(readonly options: JobsOptions) {
     this.boss = new PgBoss({
+      ...(options.db ? { db: options.db as PgBoss.Db } : {}), // issue10-G
       connectionString: options.url,
       schema: options.schema,
       max: options.poolSize ?? 4,

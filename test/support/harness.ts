@@ -87,7 +87,9 @@ export async function createTestContext(
   const config = { ...loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: url, LOG_LEVEL: 'silent' }), secureCookies: false };
   const clock = opts.clock ?? new MutableClock(new Date(now));
   // Jobs live in a schema of their own beside the test's, and retry quickly.
-  const jobs = new Jobs({ url, schema: `${schema}_jobs`, retryDelaySeconds: 1, retryLimit: 3, expireInSeconds: 5, maintenanceIntervalSeconds: 1 });
+  // issue10-G: with one connection (the embedded engine under concurrent requests) the job queue uses it too.
+  const jobsDb = opts.poolSize === 1 ? { executeSql: async (text: string, values: unknown[]) => handle.pool.query(text, values) } : undefined;
+  const jobs = new Jobs({ url, db: jobsDb, schema: `${schema}_jobs`, retryDelaySeconds: 1, retryLimit: 3, expireInSeconds: 5, maintenanceIntervalSeconds: 1 });
   await jobs.start();
   const authorityProfiles = new AuthorityProfiles(profiles);
   const calendars = ServiceCalendars.load(authorityProfiles);

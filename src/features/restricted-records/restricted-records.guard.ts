@@ -59,7 +59,7 @@ export function installRestrictedRecordsGuard(app: FastifyInstance, ctx: AppCont
     withholdViews(reply, withheld);
     if (request.routeOptions.config.restrictedRecords === 'manage') return;
 
-    const subject = subjectOfRoute(request.routeOptions.url, request.params);
+    const subject = addressed;
     const named = [...uuidsIn(request.query), ...uuidsIn(request.body)];
     const people = subject ? await service.subjectPeople(ctx.db, subject.kind, subject.id, withheld.authorities) : [];
     const hit = [...new Set([...people, ...named])].filter((p) => withheld.people.has(p));
